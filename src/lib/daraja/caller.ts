@@ -7,14 +7,13 @@ export type PostOptions = {
   secrets: readonly string[]
 }
 
-export type PostResult = { httpStatus: number; data: unknown }
-
 /**
  * What an endpoint module needs from the client: an authenticated POST (token, retry and the invalid-token
  * refresh are handled behind it), the clock and the logger. Keeps each endpoint file free of plumbing.
  */
 export interface DarajaCaller {
-  post(endpoint: string, body: Record<string, unknown>, options: PostOptions): Promise<PostResult>
+  /** resolves with the 2xx body (ResponseCode already checked to be "0" when present) */
+  post(endpoint: string, body: Record<string, unknown>, options: PostOptions): Promise<unknown>
   now(): Date
   readonly logger: DarajaLogger
 }

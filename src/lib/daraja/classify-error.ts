@@ -1,3 +1,4 @@
+import { DARAJA_PATHS } from "./constants"
 import { DarajaApiError, DarajaError, DarajaResponseError, DarajaTransportError } from "./errors"
 
 /**
@@ -18,6 +19,8 @@ export function classifyDarajaError(err: unknown, call: { idempotent: boolean })
     // Not ours (a bug, an abort...): we cannot know whether a mutating call went out.
     return call.idempotent ? "fail" : "indeterminate"
   }
+  // Failing to get an access token means the API call itself was never sent.
+  if (!call.idempotent && err.endpoint === DARAJA_PATHS.oauth) return "fail"
   if (err instanceof DarajaTransportError) {
     if (call.idempotent) return err.retryable ? "retry" : "fail"
     // A 4xx from a gateway means the request was refused before it reached M-Pesa.

@@ -22,7 +22,8 @@ export class DarajaError extends Error {
 
   /** Keeps `JSON.stringify(err)` useful in structured logs (Error's own message is not enumerable). */
   toJSON(): Record<string, unknown> {
-    return { ...this, name: this.name, message: this.message }
+    const own: Record<string, unknown> = Object.fromEntries(Object.entries(this))
+    return { ...own, name: this.name, message: this.message }
   }
 }
 

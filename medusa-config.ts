@@ -1,0 +1,40 @@
+import { defineConfig, loadEnv } from "@medusajs/framework/utils"
+import { mpesaOptionsFromEnv } from "./src/modules/mpesa/options"
+
+loadEnv(process.env.NODE_ENV || "development", process.cwd())
+
+// One options object for the module (state, Daraja calls) and the provider
+// (validated at boot). Every field has an MPESA_* environment variable; see
+// the README's configuration reference.
+const mpesaOptions = mpesaOptionsFromEnv()
+
+module.exports = defineConfig({
+  projectConfig: {
+    databaseUrl: process.env.DATABASE_URL,
+    redisUrl: process.env.REDIS_URL || undefined,
+    workerMode: (process.env.MEDUSA_WORKER_MODE as "shared" | "worker" | "server" | undefined) || "shared",
+    http: {
+      storeCors: process.env.STORE_CORS || "http://localhost:8000",
+      adminCors: process.env.ADMIN_CORS || "http://localhost:9000",
+      authCors: process.env.AUTH_CORS || "http://localhost:9000,http://localhost:8000",
+      jwtSecret: process.env.JWT_SECRET || "supersecret",
+      cookieSecret: process.env.COOKIE_SECRET || "supersecret",
+    },
+  },
+  admin: {
+    disable: process.env.MEDUSA_ADMIN_DISABLED === "true",
+  },
+  modules: [
+    { resolve: "./src/modules/mpesa", options: mpesaOptions },
+    {
+      resolve: "@medusajs/medusa/payment",
+      // The provider runs inside the payment module's container; declaring the
+      // dependency makes the `mpesa` module resolvable from it.
+      dependencies: ["mpesa"],
+      options: {
+        providers: [{ resolve: "./src/providers/mpesa", id: "mpesa", options: mpesaOptions }],
+      },
+    },
+  ],
+})
+

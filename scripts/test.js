@@ -1,0 +1,78 @@
+// `npm test`: unit tests, then module and HTTP integration tests against a
+// real PostgreSQL (the machine's, or an embedded one when none answers), and
+// one closing line "tests: N passed, N failed".
+"use strict"
+const { spawnSync } = require("child_process")
+const fs = require("fs")
+const path = require("path")
+const { ensurePostgres, ROOT } = require("./lib/database")
+
+const SUITES = [
+  { type: "unit", label: "unit" },
+  { type: "integration:modules", label: "module integration" },
+  { type: "integration:http", label: "HTTP integration" },
+]
+
+async function main() {
+  const only = process.argv.slice(2)
+  const suites = only.length ? SUITES.filter((s) => only.includes(s.type)) : SUITES
+  const needsDb = suites.some((s) => s.type !== "unit")
+  const db = needsDb ? await ensurePostgres({ purpose: "test" }) : null
+  const stop = async () => db && (await db.stop())
+  process.on("SIGINT", () => stop().finally(() => process.exit(130)))
+  process.on("SIGTERM", () => stop().finally(() => process.exit(143)))
+
+  const outDir = path.join(ROOT, ".data")
+  fs.mkdirSync(outDir, { recursive: true })
+  let passed = 0
+  let failed = 0
+  let broken = false
+  const started = Date.now()
+  try {
+    for (const suite of suites) {
+      const out = path.join(outDir, `jest-${suite.type.replace(":", "-")}.json`)
+      fs.rmSync(out, { force: true })
+      const t0 = Date.now()
+      console.log(`\n=== ${suite.label} tests ===`)
+      const result = spawnSync(
+        process.execPath,
+        [require.resolve("jest/bin/jest"), "--runInBand", "--forceExit", "--passWithNoTests", "--json", `--outputFile=${out}`],
+        {
+          cwd: ROOT,
+          stdio: "inherit",
+          env: {
+            ...process.env,
+            TEST_TYPE: suite.type,
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules`.trim(),
+            ...(db ? { DB_HOST: db.host, DB_PORT: String(db.port), DB_USERNAME: db.user, DB_PASSWORD: db.password } : {}),
+          },
+        }
+      )
+      let report = null
+      try {
+        report = JSON.parse(fs.readFileSync(out, "utf8"))
+      } catch {
+        report = null
+      }
+      const p = report?.numPassedTests ?? 0
+      const f = report?.numFailedTests ?? 0
+      passed += p
+      failed += f
+      if (result.status !== 0 && f === 0) {
+        broken = true // a suite failed to run (syntax error, DB down…): never report green
+        failed += Math.max(1, report?.numFailedTestSuites ?? 1)
+      }
+      console.log(`${suite.label}: ${p} passed, ${f} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    }
+  } finally {
+    await stop()
+  }
+  console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s${db ? ` (database: ${db.kind})` : ""}${broken ? " — a suite failed to run" : ""}`)
+  console.log(`tests: ${passed} passed, ${failed} failed`)
+  process.exit(failed > 0 ? 1 : 0)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})

@@ -1,0 +1,29 @@
+import type { MedusaRequest } from "@medusajs/framework/http"
+import { createHash, timingSafeEqual } from "crypto"
+
+/** Constant-time comparison of the path secret (hashing first equalises lengths). */
+export function secretMatches(given: unknown, expected: string): boolean {
+  if (typeof given !== "string" || !expected) {
+    return false
+  }
+  const a = createHash("sha256").update(given).digest()
+  const b = createHash("sha256").update(expected).digest()
+  return timingSafeEqual(a, b)
+}
+
+/**
+ * The caller's address as Express sees it. Behind a proxy, set Express's
+ * "trust proxy" so req.ip is the client's address, not the proxy's; a raw
+ * X-Forwarded-For header is never trusted here.
+ */
+export function callbackSourceIp(req: MedusaRequest): string | null {
+  const ip = req.ip ?? req.socket?.remoteAddress ?? null
+  return ip ? ip.replace(/^::ffff:/, "") : null
+}
+
+export function isAllowedSource(ip: string | null, allowed: string[] | undefined): boolean {
+  if (!allowed || allowed.length === 0) {
+    return true
+  }
+  return !!ip && allowed.includes(ip)
+}

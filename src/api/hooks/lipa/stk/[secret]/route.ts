@@ -1,0 +1,50 @@
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { Modules } from "@medusajs/framework/utils"
+import type MpesaModuleService from "../../../../../modules/mpesa/service"
+import { MPESA_CALLBACK_RECEIVED } from "../../../../../modules/mpesa/events"
+import { callbackSourceIp, isAllowedSource, secretMatches } from "./callback-guard"
+
+/**
+ * Daraja's STK Push result callback: POST {callbackBaseUrl}/hooks/lipa/stk/{callbackSecret}.
+ * Outside /store (Safaricom cannot send a publishable key) and outside
+ * Medusa's /hooks/payment route (which drops the path, and whose path would
+ * contain "mpesa", a word Safaricom is reported to reject in callback URLs).
+ *
+ * Order of work: check the secret in constant time, optionally the source IP,
+ * persist the raw body, acknowledge Daraja, then process asynchronously.
+ */
+export const AUTHENTICATE = false
+
+export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
+  const mpesa = req.scope.resolve<MpesaModuleService>("mpesa")
+  const config = mpesa.getConfig()
+  const logger = req.scope.resolve("logger")
+
+  if (!secretMatches(req.params.secret, config.callbackSecret)) {
+    // Same answer as any unknown path: reveal nothing.
+    res.status(404).json({ message: "Not Found" })
+    return
+  }
+  const sourceIp = callbackSourceIp(req)
+  if (!isAllowedSource(sourceIp, config.allowedCallbackIps)) {
+    logger.warn(`M-Pesa: callback from ${sourceIp ?? "unknown address"} rejected: not in allowedCallbackIps`)
+    res.status(403).json({ ResultCode: 1, ResultDesc: "Rejected" })
+    return
+  }
+
+  const { id, valid } = await mpesa.recordCallback({ payload: req.body ?? null, sourceIp })
+  if (!valid) {
+    res.status(400).json({ ResultCode: 1, ResultDesc: "Rejected: not an STK Push callback" })
+    return
+  }
+  res.status(200).json({ ResultCode: 0, ResultDesc: "Accepted" })
+
+  // Persisted already: if this emit is lost (crash, restart), the polling job
+  // picks the unprocessed callback up again.
+  try {
+    const eventBus = req.scope.resolve(Modules.EVENT_BUS)
+    await eventBus.emit({ name: MPESA_CALLBACK_RECEIVED, data: { id } })
+  } catch (e) {
+    logger.warn(`M-Pesa: could not queue callback ${id}: ${(e as Error).message}`)
+  }
+}

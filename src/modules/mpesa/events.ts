@@ -1,0 +1,4 @@
+/** Emitted once when a push moves into `paid` (and is not unmatched); the completion subscriber listens. */
+export const MPESA_PAYMENT_CAPTURED = "mpesa.payment.captured"
+/** Emitted by the callback route after the raw callback is persisted. */
+export const MPESA_CALLBACK_RECEIVED = "mpesa.callback.received"

@@ -1,0 +1,13 @@
+import { Module } from "@medusajs/framework/utils"
+import MpesaModuleService from "./service"
+
+export const MPESA_MODULE = "mpesa"
+
+export default Module(MPESA_MODULE, {
+  service: MpesaModuleService,
+})
+
+export { MpesaModuleService }
+export * from "./options"
+export * from "./events"
+export type { MpesaPaymentView, LedgerStatus, CallbackOutcome } from "./types"

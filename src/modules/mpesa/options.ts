@@ -1,0 +1,106 @@
+import { z } from "zod"
+
+/**
+ * The one options schema. The repo's medusa-config passes the same object to
+ * the `mpesa` module (which owns Daraja state and calls) and to the payment
+ * provider (whose `validateOptions` fails the boot on bad input, naming the
+ * field). Admin-panel settings will later be merged over these per store in
+ * `resolveEffectiveConfig`.
+ */
+const digits = (field: string, min: number, max: number) =>
+  z
+    .string({ error: `${field} is required` })
+    .trim()
+    .regex(new RegExp(`^\\d{${min},${max}}$`), `${field} must be ${min}-${max} digits`)
+
+export const mpesaOptionsSchema = z
+  .object({
+    consumerKey: z.string({ error: "consumerKey is required" }).trim().min(1, "consumerKey is required"),
+    consumerSecret: z.string({ error: "consumerSecret is required" }).min(1, "consumerSecret is required"),
+    shortcode: digits("shortcode", 5, 7),
+    passkey: z.string({ error: "passkey is required" }).min(1, "passkey is required"),
+    transactionType: z.enum(["paybill", "till"]).default("paybill"),
+    tillNumber: digits("tillNumber", 5, 8).optional(),
+    environment: z.enum(["sandbox", "production"]).default("sandbox"),
+    baseUrl: z.url({ error: "baseUrl must be an absolute http(s) URL" }).optional(),
+    callbackBaseUrl: z.url({ error: "callbackBaseUrl must be an absolute http(s) URL such as https://shop.example.com" }),
+    callbackSecret: z
+      .string({ error: "callbackSecret is required" })
+      .regex(/^[A-Za-z0-9_-]{24,128}$/, "callbackSecret must be 24-128 URL-safe characters (A-Z a-z 0-9 _ -)"),
+    allowedCallbackIps: z.array(z.string().trim().min(1)).optional(),
+    accountReference: z.string().trim().min(1).max(40).default("{ref}"),
+    transactionDesc: z.string().trim().min(1).max(40).default("Payment"),
+    confirmWithQuery: z.boolean().default(true),
+    expiryMs: z.number().int().min(30_000).max(30 * 60_000).default(180_000),
+    firstQueryDelayMs: z.number().int().min(0).max(5 * 60_000).default(20_000),
+    queryBackoffMs: z.number().int().min(0).max(5 * 60_000).default(15_000),
+    requestTimeoutMs: z.number().int().min(100).max(60_000).default(15_000),
+  })
+  .superRefine((o, ctx) => {
+    if (o.transactionType === "till" && !o.tillNumber) {
+      ctx.addIssue({ code: "custom", path: ["tillNumber"], message: "tillNumber is required when transactionType is till" })
+    }
+    if (o.environment === "production" && !o.callbackBaseUrl.startsWith("https://")) {
+      ctx.addIssue({ code: "custom", path: ["callbackBaseUrl"], message: "callbackBaseUrl must use https in production" })
+    }
+    if (/m-?pesa|safaricom/i.test(o.callbackBaseUrl)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["callbackBaseUrl"],
+        message: "callbackBaseUrl must not contain \"mpesa\" or \"safaricom\": Safaricom rejects such callback URLs",
+      })
+    }
+  })
+
+export type MpesaOptionsInput = z.input<typeof mpesaOptionsSchema>
+export type MpesaOptions = z.output<typeof mpesaOptionsSchema>
+
+/** Parses options; the error lists every bad field and never echoes a value. */
+export function parseMpesaOptions(input: unknown): MpesaOptions {
+  const result = mpesaOptionsSchema.safeParse(input ?? {})
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`)
+    throw new Error(`Invalid M-Pesa options: ${problems.join("; ")}`)
+  }
+  return result.data
+}
+
+/** Reads the documented MPESA_* environment variables into raw options. */
+export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): MpesaOptionsInput {
+  const num = (v?: string) => (v === undefined || v === "" ? undefined : Number(v))
+  const bool = (v?: string) => (v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v))
+  return {
+    consumerKey: env.MPESA_CONSUMER_KEY ?? "",
+    consumerSecret: env.MPESA_CONSUMER_SECRET ?? "",
+    shortcode: env.MPESA_SHORTCODE ?? "",
+    passkey: env.MPESA_PASSKEY ?? "",
+    transactionType: (env.MPESA_TRANSACTION_TYPE as "paybill" | "till" | undefined) || undefined,
+    tillNumber: env.MPESA_TILL_NUMBER || undefined,
+    environment: (env.MPESA_ENVIRONMENT as "sandbox" | "production" | undefined) || undefined,
+    baseUrl: env.MPESA_BASE_URL || undefined,
+    callbackBaseUrl: env.MPESA_CALLBACK_BASE_URL ?? "",
+    callbackSecret: env.MPESA_CALLBACK_SECRET ?? "",
+    allowedCallbackIps: env.MPESA_ALLOWED_CALLBACK_IPS
+      ? env.MPESA_ALLOWED_CALLBACK_IPS.split(",").map((s) => s.trim()).filter(Boolean)
+      : undefined,
+    accountReference: env.MPESA_ACCOUNT_REFERENCE || undefined,
+    confirmWithQuery: bool(env.MPESA_CONFIRM_WITH_QUERY),
+    expiryMs: num(env.MPESA_EXPIRY_MS),
+    firstQueryDelayMs: num(env.MPESA_FIRST_QUERY_DELAY_MS),
+    queryBackoffMs: num(env.MPESA_QUERY_BACKOFF_MS),
+  }
+}
+
+/** Safaricom's published callback source addresses (documented example; they vary). */
+export const SAFARICOM_CALLBACK_IPS = [
+  "196.201.214.200", "196.201.214.206", "196.201.213.114", "196.201.214.207",
+  "196.201.214.208", "196.201.213.44", "196.201.212.127", "196.201.212.138",
+  "196.201.212.129", "196.201.212.136", "196.201.212.74", "196.201.212.69",
+]
+
+/** The path segment under which Daraja posts STK results; carries the secret, never "mpesa". */
+export const CALLBACK_ROUTE_PREFIX = "/hooks/lipa/stk"
+
+export function callbackUrlFor(options: Pick<MpesaOptions, "callbackBaseUrl" | "callbackSecret">): string {
+  return `${options.callbackBaseUrl.replace(/\/+$/, "")}${CALLBACK_ROUTE_PREFIX}/${options.callbackSecret}`
+}

@@ -1,0 +1,98 @@
+import type { Knex } from "@medusajs/framework/mikro-orm/knex"
+
+export type { Knex }
+
+export type LedgerStatus =
+  | "initiating" // row written, STK Push request in flight
+  | "pending" // Daraja accepted the push; waiting for the shopper's PIN
+  | "indeterminate" // the push may have reached the phone, but we never got Daraja's answer
+  | "paid"
+  | "failed"
+  | "canceled"
+  | "expired"
+
+export const OPEN_STATUSES: LedgerStatus[] = ["initiating", "pending", "indeterminate"]
+export const FAILURE_STATUSES: LedgerStatus[] = ["failed", "canceled", "expired"]
+
+/** A ledger row as stored. */
+export type LedgerRow = {
+  id: string
+  payment_session_id: string
+  checkout_request_id: string | null
+  merchant_request_id: string | null
+  phone: string
+  amount: number
+  medusa_amount: string
+  currency_code: string
+  account_reference: string
+  status: LedgerStatus
+  result_code: string | null
+  result_desc: string | null
+  customer_message: string | null
+  mpesa_receipt_number: string | null
+  paid_amount: number | null
+  paid_phone: string | null
+  transaction_date: string | null
+  confirmed_by: string | null
+  callback_received_at: Date | null
+  settled_at: Date | null
+  query_attempts: number
+  next_query_at: Date | null
+  last_queried_at: Date | null
+  expires_at: Date
+  session_closed_at: Date | null
+  unmatched: boolean
+  completed_at: Date | null
+  completion_attempts: number
+  completion_error: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+export type CallbackStatus = "received" | "applied" | "duplicate" | "waiting" | "suspicious" | "invalid"
+
+export type CallbackRow = {
+  id: string
+  checkout_request_id: string | null
+  merchant_request_id: string | null
+  result_code: string | null
+  payload: unknown
+  source_ip: string | null
+  status: CallbackStatus
+  note: string | null
+  transaction_id: string | null
+  processed_at: Date | null
+  attempts: number
+  created_at: Date
+  updated_at: Date
+}
+
+/**
+ * What the provider, the store route and the admin see of a payment. Never a
+ * secret, never the full phone number.
+ */
+export type MpesaPaymentView = {
+  transaction_id: string
+  session_id: string
+  state: LedgerStatus
+  checkout_request_id: string | null
+  phone: string // masked
+  amount: number
+  currency_code: string
+  result_code: string | null
+  message: string
+  mpesa_receipt_number: string | null
+  expires_at: string
+  settled_at: string | null
+  unmatched: boolean
+  completed_at: string | null
+}
+
+/** Outcome of applying one callback, for logs, tests and the callback row. */
+export type CallbackOutcome = {
+  status: CallbackStatus
+  note: string
+  transaction_id: string | null
+  /** true when this call moved the ledger row into `paid` (exactly one caller sees it) */
+  captured: boolean
+}

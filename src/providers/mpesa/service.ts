@@ -1,0 +1,181 @@
+import {
+  AbstractPaymentProvider,
+  MedusaError,
+  PaymentActions,
+  PaymentSessionStatus,
+} from "@medusajs/framework/utils"
+import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentOutput,
+  CancelPaymentInput,
+  CancelPaymentOutput,
+  CapturePaymentInput,
+  CapturePaymentOutput,
+  DeletePaymentInput,
+  DeletePaymentOutput,
+  GetPaymentStatusInput,
+  GetPaymentStatusOutput,
+  InitiatePaymentInput,
+  InitiatePaymentOutput,
+  ProviderWebhookPayload,
+  RefundPaymentInput,
+  RefundPaymentOutput,
+  RetrievePaymentInput,
+  RetrievePaymentOutput,
+  UpdatePaymentInput,
+  UpdatePaymentOutput,
+  WebhookActionResult,
+} from "@medusajs/framework/types"
+import type MpesaModuleService from "../../modules/mpesa/service"
+import { parseMpesaOptions, type MpesaOptionsInput } from "../../modules/mpesa/options"
+import { sessionDataFromView, statusFromView } from "./status"
+
+type Cradle = Record<string, unknown> & { mpesa?: MpesaModuleService }
+
+/**
+ * Thin adapter from Medusa's payment lifecycle to the `mpesa` module, which
+ * holds all M-Pesa state and is the one place that talks to Daraja. Reached
+ * through the payment module's declared dependency (`dependencies: ["mpesa"]`).
+ */
+export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsInput> {
+  static identifier = "mpesa"
+
+  static validateOptions(options: Record<string, unknown>): void {
+    try {
+      parseMpesaOptions(options)
+    } catch (e) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, (e as Error).message)
+    }
+  }
+
+  constructor(cradle: Cradle, options: MpesaOptionsInput) {
+    super(cradle, options)
+  }
+
+  /** Resolved at call time: the dependency is registered lazily. */
+  protected get mpesa(): MpesaModuleService {
+    const service = (this.container as Cradle).mpesa
+    if (!service) {
+      throw new MedusaError(
+        MedusaError.Types.UNEXPECTED_STATE,
+        'The "mpesa" module is not available to the payment module: add dependencies: ["mpesa"] to the payment module entry in medusa-config'
+      )
+    }
+    return service
+  }
+
+  async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
+    const data = input.data ?? {}
+    const sessionId = (data.session_id as string | undefined) ?? input.context?.idempotency_key
+    const view = await this.mpesa.initiateStkPush({
+      sessionId: sessionId ?? "",
+      amount: input.amount,
+      currencyCode: input.currency_code,
+      // `phone_number` is what the other Medusa M-Pesa plugin's storefronts send.
+      phone: data.phone ?? data.phone_number ?? input.context?.customer?.phone,
+    })
+    return {
+      id: view.checkout_request_id ?? view.transaction_id,
+      status: statusFromView(view),
+      data: sessionDataFromView(view),
+    }
+  }
+
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const sessionId = this.sessionIdOf(input)
+    // Side-effect free apart from at most one status query for an overdue callback.
+    const view = sessionId ? await this.mpesa.refreshIfOverdue(sessionId) : null
+    if (!view) {
+      return { status: PaymentSessionStatus.ERROR, data: { ...input.data } }
+    }
+    return { status: statusFromView(view), data: { ...input.data, ...sessionDataFromView(view) } }
+  }
+
+  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
+    const sessionId = this.sessionIdOf(input)
+    const view = sessionId ? await this.mpesa.getPaymentBySession(sessionId) : null
+    if (!view) {
+      return { status: PaymentSessionStatus.ERROR, data: { ...input.data } }
+    }
+    return { status: statusFromView(view), data: { ...input.data, ...sessionDataFromView(view) } }
+  }
+
+  async retrievePayment(input: RetrievePaymentInput): Promise<RetrievePaymentOutput> {
+    const sessionId = this.sessionIdOf(input)
+    const view = sessionId ? await this.mpesa.getPaymentBySession(sessionId) : null
+    return { data: { ...input.data, ...(view ? sessionDataFromView(view) : {}) } }
+  }
+
+  /** M-Pesa money is collected when the shopper enters the PIN: nothing to capture. */
+  async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
+    return { data: { ...input.data } }
+  }
+
+  async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
+    const sessionId = this.sessionIdOf(input)
+    const view = sessionId ? await this.mpesa.closeSession(sessionId) : null
+    return { data: { ...input.data, ...(view ? sessionDataFromView(view) : {}) } }
+  }
+
+  async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
+    const sessionId = this.sessionIdOf(input)
+    if (sessionId) {
+      await this.mpesa.closeSession(sessionId)
+    }
+    return { data: { ...input.data } }
+  }
+
+  /** Cart changes delete sessions rather than update them; a new amount needs a new prompt. */
+  async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
+    const sessionId = this.sessionIdOf(input)
+    const view = sessionId ? await this.mpesa.getPaymentBySession(sessionId) : null
+    if (view && Number(input.amount) > 0 && Math.floor(Number(input.amount) + 0.5) !== view.amount) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        "amount: an M-Pesa prompt cannot change amount; create a new payment session for the new total"
+      )
+    }
+    return { data: { ...input.data }, status: view ? statusFromView(view) : undefined }
+  }
+
+  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      "M-Pesa refunds go through Daraja's Reversal API, which is not enabled in this version: refund the customer from the M-Pesa Org portal"
+    )
+  }
+
+  /**
+   * Maps our callback notification (CheckoutRequestID) to Medusa's session.
+   * Only the ledger decides: the payload itself is unsigned and is never trusted.
+   */
+  async getWebhookActionAndData(payload: ProviderWebhookPayload["payload"]): Promise<WebhookActionResult> {
+    const checkoutRequestId = payload.data?.checkout_request_id
+    if (typeof checkoutRequestId !== "string") {
+      return { action: PaymentActions.NOT_SUPPORTED }
+    }
+    const row = await this.mpesa.getLedgerRowByCheckoutRequestId(checkoutRequestId)
+    if (!row) {
+      return { action: PaymentActions.NOT_SUPPORTED }
+    }
+    const data = { session_id: row.payment_session_id, amount: row.medusa_amount }
+    switch (row.status) {
+      case "paid":
+        return row.unmatched ? { action: PaymentActions.NOT_SUPPORTED } : { action: PaymentActions.SUCCESSFUL, data }
+      case "canceled":
+        return { action: PaymentActions.CANCELED, data }
+      case "failed":
+      case "expired":
+        return { action: PaymentActions.FAILED, data }
+      default:
+        return { action: PaymentActions.PENDING, data }
+    }
+  }
+
+  private sessionIdOf(input: { data?: Record<string, unknown>; context?: { idempotency_key?: string } }) {
+    const fromData = input.data?.session_id
+    return typeof fromData === "string" && fromData ? fromData : undefined
+  }
+}
+
+export default MpesaProviderService

@@ -1,0 +1,129 @@
+import { startDarajaSimulator, type DarajaSimulator } from "../index"
+import { basic, call, errorBody, FAST, pushBody, token } from "./helpers"
+
+const OAUTH = "/oauth/v1/generate?grant_type=client_credentials"
+const PUSH = "/mpesa/stkpush/v1/processrequest"
+
+describe("Daraja simulator: OAuth and routing", () => {
+  let sim: DarajaSimulator
+
+  beforeAll(async () => {
+    sim = await startDarajaSimulator(FAST)
+  })
+  afterAll(() => sim.close())
+  beforeEach(() => sim.reset())
+
+  it("issues a token for the right Basic credentials, with expires_in as a string like Daraja", async () => {
+    const res = await call(sim, OAUTH, { headers: { authorization: basic() } })
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ access_token: expect.stringMatching(/^[A-Za-z0-9]{28}$/), expires_in: "3599" })
+    expect(sim.stats().tokensIssued).toBe(1)
+  })
+
+  it("rejects a wrong grant_type with 400.008.02", async () => {
+    const res = await call(sim, "/oauth/v1/generate?grant_type=password", { headers: { authorization: basic() } })
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual(errorBody("400.008.02", "Invalid grant type passed"))
+  })
+
+  it.each([
+    ["wrong secret", basic("simulator-consumer-key", "nope")],
+    ["wrong key", basic("nope", "simulator-consumer-secret")],
+    ["missing header", undefined],
+    ["not Basic", "Bearer abc"],
+    ["no colon", "Basic " + Buffer.from("justakey").toString("base64")],
+  ])("rejects bad client credentials (%s) with 400.008.01", async (_name, authorization) => {
+    const res = await call(sim, OAUTH, { headers: authorization ? { authorization } : {} })
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual(errorBody("400.008.01", "Invalid Authentication passed"))
+    expect(sim.stats().tokensIssued).toBe(0)
+  })
+
+  it("uses configured consumer credentials", async () => {
+    const custom = await startDarajaSimulator({ ...FAST, consumerKey: "k", consumerSecret: "s" })
+    try {
+      expect((await call(custom, OAUTH, { headers: { authorization: basic() } })).status).toBe(400)
+      expect((await call(custom, OAUTH, { headers: { authorization: basic("k", "s") } })).status).toBe(200)
+    } finally {
+      await custom.close()
+    }
+  })
+
+  it.each([
+    ["missing", null],
+    ["unknown", "notARealToken"],
+  ])("answers 404.001.03 for a %s bearer token", async (_name, bearer) => {
+    const res = await call(sim, PUSH, { token: bearer, body: pushBody() })
+    expect(res.status).toBe(404)
+    expect(res.body).toEqual(errorBody("404.001.03", "Invalid Access Token"))
+    expect(sim.prompts()).toHaveLength(0)
+  })
+
+  it("invalidates the previous token when a new one is issued, as Safaricom documents", async () => {
+    const first = await token(sim)
+    expect((await call(sim, PUSH, { token: first, body: pushBody() })).status).toBe(200)
+    const second = await token(sim)
+    expect(second).not.toBe(first)
+    expect((await call(sim, PUSH, { token: first, body: pushBody() })).body).toEqual(errorBody("404.001.03", "Invalid Access Token"))
+    expect((await call(sim, PUSH, { token: second, body: pushBody() })).status).toBe(200)
+  })
+
+  it("expires tokens after tokenTtlSeconds", async () => {
+    const shortLived = await startDarajaSimulator({ ...FAST, tokenTtlSeconds: 0.2 })
+    try {
+      const t = await token(shortLived)
+      expect((await call(shortLived, PUSH, { token: t, body: pushBody() })).status).toBe(200)
+      await new Promise((r) => setTimeout(r, 250))
+      expect((await call(shortLived, PUSH, { token: t, body: pushBody() })).status).toBe(404)
+    } finally {
+      await shortLived.close()
+    }
+  })
+
+  it("reset() forgets issued tokens", async () => {
+    const t = await token(sim)
+    sim.reset()
+    expect((await call(sim, PUSH, { token: t, body: pushBody() })).status).toBe(404)
+  })
+
+  it.each([
+    "/mpesa/stkpush/v1/processrequest",
+    "/mpesa/stkpushquery/v1/query",
+    "/mpesa/reversal/v1/request",
+    "/mpesa/transactionstatus/v1/query",
+  ])("answers GET %s with 405.001", async (path) => {
+    const res = await call(sim, path, { token: await token(sim) })
+    expect(res.status).toBe(405)
+    expect(res.body).toEqual(errorBody("405.001", "Method Not Allowed (GET Method Not Allowed)"))
+  })
+
+  it("answers an unknown path with 404.001.01", async () => {
+    const res = await call(sim, "/mpesa/b2c/v1/paymentrequest", { body: {} })
+    expect(res.status).toBe(404)
+    expect(res.body).toEqual(errorBody("404.001.01", "Resource not found"))
+  })
+
+  it("counts calls per endpoint, rejected ones included", async () => {
+    const t = await token(sim)
+    // A phone outside the outcome table waits for the customer, so no callback muddles the counts.
+    const manual = pushBody({ PhoneNumber: "254711000000" })
+    await call(sim, PUSH, { token: t, body: manual })
+    await call(sim, PUSH, { token: "bad", body: manual })
+    await call(sim, "/mpesa/stkpushquery/v1/query", { token: t, body: {} })
+    await call(sim, "/mpesa/reversal/v1/request", { token: t, body: {} })
+    await call(sim, "/mpesa/transactionstatus/v1/query", { token: t, body: {} })
+    expect(sim.stats()).toEqual({
+      calls: { oauth: 1, stkPush: 2, stkQuery: 1, reversal: 1, transactionStatus: 1 },
+      tokensIssued: 1,
+      callbacksDelivered: 0,
+      callbacksFailed: 0,
+      callbacksDropped: 0,
+    })
+  })
+
+  it("validates its own options at start", async () => {
+    await expect(startDarajaSimulator({ timeScale: -1 })).rejects.toThrow("timeScale")
+    await expect(startDarajaSimulator({ merchants: [{ shortcode: "12", passkey: "x" }] })).rejects.toThrow("shortcode")
+    await expect(startDarajaSimulator({ defaultOutcome: "fail" as unknown as "manual" })).rejects.toThrow("defaultOutcome")
+  })
+})

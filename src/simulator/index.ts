@@ -1,0 +1,22 @@
+/**
+ * A local Daraja (M-Pesa Express) simulator: our sandbox, our integration-test double and the demo
+ * store's payment backend. See README.md in this folder.
+ */
+export { startDarajaSimulator, type DarajaSimulator } from "./server"
+export {
+  DEFAULT_MERCHANTS,
+  SANDBOX_PASSKEY,
+  type DarajaSimulatorOptions,
+  type DefaultOutcome,
+  type MerchantConfig,
+  type SimulatorLogger,
+} from "./options"
+export { OUTCOME_TABLE, RESULT_DESCRIPTIONS, type OutcomeRule } from "./outcomes"
+export { REJECTIONS, type FaultsUpdate, type PushResponseMode, type RejectionKind, type SimulatorFaults } from "./faults"
+export { PromptActionError, type PromptState, type StkPrompt } from "./prompts"
+export type { CallbackDelivery, CallbackKind } from "./callbacks"
+export type { SimulatorStats } from "./stats"
+export type { StkCallbackBody } from "./stk-callback-body"
+export type { ResultCallbackBody } from "./result-callback"
+export { stkPassword } from "./merchant-auth"
+export { nairobiTimestamp } from "./clock"

@@ -1,0 +1,272 @@
+/**
+ * `startDarajaSimulator`: wires the stores, handlers and HTTP server together and exposes the
+ * DarajaSimulator handle that tests and the CLI hold.
+ */
+import http, { type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { CallbackDispatcher, type CallbackDelivery } from "./callbacks"
+import { Scheduler } from "./clock"
+import { handleControl, type SimulatorControls } from "./control-api"
+import { faultsUpdateSchema, NO_FAULTS, type FaultsUpdate, type SimulatorFaults } from "./faults"
+import { IdFactory } from "./ids"
+import { Ledger } from "./ledger"
+import { bearerToken, handleOAuth, TokenStore } from "./oauth"
+import { resolveOptions, type DarajaSimulatorOptions, type ResolvedOptions } from "./options"
+import { PromptStore, type StkPrompt } from "./prompts"
+import type { ResultDelivery } from "./result-callback"
+import { handleReversal } from "./reversal"
+import { createRequestListener } from "./router"
+import { SecurityCredentialKeys } from "./security-credential"
+import { copyStats, emptyStats, type SimulatorStats } from "./stats"
+import { stkCallbackBody } from "./stk-callback-body"
+import { handleStkPush } from "./stk-push"
+import { handleStkQuery } from "./stk-query"
+import { handleTransactionStatus } from "./transaction-status"
+import { describeZodError } from "./validation"
+import { virtualPhonePage } from "./virtual-phone-page"
+
+export interface DarajaSimulator extends SimulatorControls {
+  /** Base URL, e.g. "http://127.0.0.1:4010": use it as the Daraja client's baseUrl. */
+  readonly url: string
+  readonly port: number
+  /** PEM (SPKI) public key to encrypt SecurityCredential with; also served at GET /simulator/certificate. */
+  readonly publicKeyPem: string
+  /** The options in force, defaults filled in. */
+  readonly options: Readonly<ResolvedOptions>
+  /** Stops timers, aborts callbacks in flight, ends hung requests and closes the server. */
+  close(): Promise<void>
+  /** Every STK prompt since start / reset, with its state. */
+  prompts(): StkPrompt[]
+  /** The customer enters their PIN: the prompt will succeed (callback after the callback delay). */
+  approve(checkoutRequestId: string): StkPrompt
+  /** The customer declines or fails: 1032 cancelled by default, or any non-zero result code. */
+  decline(checkoutRequestId: string, resultCode?: number): StkPrompt
+  /** The prompt goes unanswered: 1037. */
+  timeout(checkoutRequestId: string): StkPrompt
+  faults(): SimulatorFaults
+  /** Changes some fault switches; the rest keep their values. Returns all of them. */
+  setFaults(update: FaultsUpdate): SimulatorFaults
+  /** Clears prompts, faults, stats, tokens, callback records and the payment ledger. */
+  reset(): void
+  stats(): SimulatorStats
+  /** Recent callback deliveries (STK and Result callbacks), oldest first. */
+  callbacks(): CallbackDelivery[]
+  /**
+   * Resolves with the first prompt, existing or future, that matches `predicate` (default: any
+   * prompt waiting for the customer). Rejects after `timeoutMs` (default 5000).
+   */
+  waitForPrompt(predicate?: (prompt: StkPrompt) => boolean, timeoutMs?: number): Promise<StkPrompt>
+  /** Resolves once `n` callback deliveries have finished (delivered or failed). Default timeout 5000 ms. */
+  waitForCallbacks(n: number, timeoutMs?: number): Promise<CallbackDelivery[]>
+}
+
+export async function startDarajaSimulator(options: DarajaSimulatorOptions = {}): Promise<DarajaSimulator> {
+  const simulator = new Simulator(resolveOptions(options))
+  await simulator.listen()
+  return simulator
+}
+
+class Simulator implements DarajaSimulator {
+  readonly publicKeyPem: string
+  private readonly server: http.Server
+  private readonly scheduler: Scheduler
+  private readonly ids = new IdFactory()
+  private readonly tokens: TokenStore
+  private readonly keys = new SecurityCredentialKeys()
+  private readonly ledger = new Ledger()
+  private readonly promptStore: PromptStore
+  private readonly dispatcher: CallbackDispatcher
+  private readonly held = new Set<ServerResponse>()
+  private currentFaults: SimulatorFaults = { ...NO_FAULTS }
+  private counters = emptyStats()
+  private address: AddressInfo | null = null
+  private closing: Promise<void> | null = null
+
+  constructor(readonly options: ResolvedOptions) {
+    this.publicKeyPem = this.keys.publicKeyPem
+    this.scheduler = new Scheduler(options.timeScale)
+    this.tokens = new TokenStore(this.ids, options.tokenTtlSeconds)
+    this.dispatcher = new CallbackDispatcher(() => this.currentFaults, options.logger)
+    this.promptStore = new PromptStore({
+      scheduler: this.scheduler,
+      ids: this.ids,
+      callbackDelayMs: () => this.callbackDelayMs(),
+      promptTimeoutMs: options.promptTimeoutMs,
+      onCompleted: async (prompt) => {
+        this.ledger.recordPayment(prompt)
+        await this.dispatcher.deliver("stk", prompt.checkoutRequestId, prompt.callbackUrl, stkCallbackBody(prompt))
+      },
+    })
+    this.server = http.createServer(
+      createRequestListener({
+        oauth: (query, headers) =>
+          handleOAuth(query, headers, {
+            consumerKey: options.consumerKey,
+            consumerSecret: options.consumerSecret,
+            tokens: this.tokens,
+            onIssued: () => {
+              this.counters.tokensIssued += 1
+            },
+          }),
+        post: async (endpoint, body) => {
+          const faults = this.currentFaults
+          switch (endpoint) {
+            case "stkPush":
+              return handleStkPush(body, {
+                merchants: options.merchants,
+                defaultOutcome: options.defaultOutcome,
+                faults,
+                prompts: this.promptStore,
+                ids: this.ids,
+              })
+            case "stkQuery":
+              return handleStkQuery(body, { merchants: options.merchants, faults, prompts: this.promptStore })
+            case "reversal":
+              return handleReversal(body, { ids: this.ids, keys: this.keys, ledger: this.ledger, delivery: this.resultDelivery() })
+            case "transactionStatus":
+              return handleTransactionStatus(body, { ids: this.ids, keys: this.keys, ledger: this.ledger, delivery: this.resultDelivery() })
+          }
+        },
+        isAuthorized: (headers) => {
+          const token = bearerToken(headers)
+          return token !== null && this.tokens.accept(token, this.currentFaults.expireTokens)
+        },
+        countCall: (endpoint) => {
+          this.counters.calls[endpoint] += 1
+        },
+        latencyMs: () => this.currentFaults.latencyMs ?? options.latencyMs,
+        control: (method, path, req) => handleControl(method, path, req, this),
+        page: () => ({ kind: "html", status: 200, body: virtualPhonePage() }),
+        hold: (res) => {
+          this.held.add(res)
+          res.on("close", () => this.held.delete(res))
+        },
+        log: options.logger,
+      }),
+    )
+  }
+
+  get url(): string {
+    const address = this.requireAddress()
+    const host = address.family === "IPv6" || address.address.includes(":") ? `[${address.address}]` : address.address
+    return `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}`
+  }
+
+  get port(): number {
+    return this.requireAddress().port
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject)
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off("error", reject)
+        this.address = this.server.address() as AddressInfo
+        resolve()
+      })
+    })
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.scheduler.cancelAll()
+      this.dispatcher.abortAll()
+      for (const res of this.held) res.socket?.destroy()
+      this.held.clear()
+      this.server.close(() => resolve())
+      // Keep-alive sockets would otherwise hold close() open until they time out.
+      this.server.closeAllConnections()
+    })
+    return this.closing
+  }
+
+  prompts(): StkPrompt[] {
+    return this.promptStore.list()
+  }
+
+  approve(checkoutRequestId: string): StkPrompt {
+    return this.promptStore.answer(checkoutRequestId, 0, "customer")
+  }
+
+  decline(checkoutRequestId: string, resultCode = 1032): StkPrompt {
+    if (!Number.isInteger(resultCode) || resultCode === 0) throw new Error("decline() needs a non-zero integer result code")
+    return this.promptStore.answer(checkoutRequestId, resultCode, "customer")
+  }
+
+  timeout(checkoutRequestId: string): StkPrompt {
+    return this.promptStore.answer(checkoutRequestId, 1037, "timeout")
+  }
+
+  faults(): SimulatorFaults {
+    return { ...this.currentFaults }
+  }
+
+  setFaults(update: FaultsUpdate): SimulatorFaults {
+    const parsed = faultsUpdateSchema.safeParse(update)
+    if (!parsed.success) throw new Error(`Invalid fault switches: ${describeZodError(parsed.error)}`)
+    this.currentFaults = { ...this.currentFaults, ...parsed.data }
+    if (parsed.data.expireTokens) this.tokens.spendAll()
+    return this.faults()
+  }
+
+  reset(): void {
+    this.scheduler.cancelAll()
+    this.promptStore.clear()
+    this.dispatcher.clear()
+    this.ledger.clear()
+    this.tokens.clear()
+    this.currentFaults = { ...NO_FAULTS }
+    this.counters = emptyStats()
+  }
+
+  stats(): SimulatorStats {
+    const totals = this.dispatcher.totals()
+    return {
+      ...copyStats(this.counters),
+      callbacksDelivered: totals.delivered,
+      callbacksFailed: totals.failed,
+      callbacksDropped: totals.dropped,
+    }
+  }
+
+  callbacks(): CallbackDelivery[] {
+    return this.dispatcher.list()
+  }
+
+  waitForPrompt(
+    predicate: (prompt: StkPrompt) => boolean = (p) => p.state === "awaiting_customer",
+    timeoutMs = 5000,
+  ): Promise<StkPrompt> {
+    const existing = this.promptStore.list().find(predicate)
+    if (existing) return Promise.resolve(existing)
+    return new Promise((resolve, reject) => {
+      const stop = this.promptStore.onChange((prompt) => {
+        if (!predicate(prompt)) return
+        clearTimeout(timer)
+        stop()
+        resolve(prompt)
+      })
+      const timer = setTimeout(() => {
+        stop()
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for a matching STK prompt (${this.promptStore.list().length} prompts so far)`))
+      }, timeoutMs)
+    })
+  }
+
+  waitForCallbacks(n: number, timeoutMs = 5000): Promise<CallbackDelivery[]> {
+    return this.dispatcher.waitFor(n, timeoutMs)
+  }
+
+  private callbackDelayMs(): number {
+    return this.currentFaults.callbackDelayMs ?? this.options.callbackDelayMs
+  }
+
+  private resultDelivery(): ResultDelivery {
+    return { scheduler: this.scheduler, callbacks: this.dispatcher, delayMs: this.callbackDelayMs() }
+  }
+
+  private requireAddress(): AddressInfo {
+    if (!this.address) throw new Error("Daraja simulator is not listening")
+    return this.address
+  }
+}
