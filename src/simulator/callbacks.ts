@@ -72,26 +72,29 @@ export class CallbackDispatcher {
     return { ...this.counts }
   }
 
-  /** Resolves once at least `n` attempts have finished (delivered or failed; drops do not count). */
+  /**
+   * Resolves once at least `n` callbacks have been dealt with: delivered, failed, or dropped by the
+   * dropCallbacks fault (a dropped callback is settled too: it will never arrive, and its payload is
+   * in the record for a test that wants to replay it).
+   */
   waitFor(n: number, timeoutMs: number): Promise<CallbackDelivery[]> {
-    const finished = () => this.records.filter((r) => r.outcome !== "dropped")
-    const done = () => this.counts.delivered + this.counts.failed >= n
-    if (done()) return Promise.resolve(finished())
+    const settled = () => this.counts.delivered + this.counts.failed + this.counts.dropped
+    if (settled() >= n) return Promise.resolve(this.list())
     return new Promise((resolve, reject) => {
-      const onFinish = () => {
-        if (!done()) return
+      const onSettled = () => {
+        if (settled() < n) return
         cleanup()
-        resolve(finished())
+        resolve(this.list())
       }
       const timer = setTimeout(() => {
         cleanup()
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${n} callback deliveries (${this.counts.delivered + this.counts.failed} finished, ${this.counts.dropped} dropped)`))
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${n} callbacks (${settled()} settled so far)`))
       }, timeoutMs)
       const cleanup = () => {
         clearTimeout(timer)
-        this.events.off("finished", onFinish)
+        this.events.off("settled", onSettled)
       }
-      this.events.on("finished", onFinish)
+      this.events.on("settled", onSettled)
     })
   }
 
@@ -134,7 +137,7 @@ export class CallbackDispatcher {
     this.records.push({ id: this.nextId++, ...entry })
     if (this.records.length > MAX_RECORDS) this.records.shift()
     this.counts[entry.outcome] += 1
-    if (entry.outcome !== "dropped") this.events.emit("finished")
+    this.events.emit("settled")
   }
 }
 

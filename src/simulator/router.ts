@@ -66,17 +66,21 @@ async function route(req: IncomingMessage, deps: RouterDeps): Promise<Reply> {
     return errors.resourceNotFound()
   }
   deps.countCall(darajaRoute.endpoint)
-  const body: JsonBody = darajaRoute.method === "POST" && method === "POST" ? await readJsonBody(req) : await discardThen(req)
+  const reply = await darajaReply(req, method, url, darajaRoute, deps)
+  deps.log.info(`[daraja-simulator] ${method} ${path} -> ${replyStatus(reply)}`)
+  return reply
+}
+
+async function darajaReply(req: IncomingMessage, method: string, url: URL, route: DarajaRoute, deps: RouterDeps): Promise<Reply> {
+  const body: JsonBody = route.method === "POST" && method === "POST" ? await readJsonBody(req) : await discardThen(req)
 
   const latency = deps.latencyMs()
   if (latency > 0) await sleep(latency)
 
-  if (method !== darajaRoute.method) return errors.methodNotAllowed(method)
-  if (darajaRoute.endpoint === "oauth") return deps.oauth(url.searchParams, req.headers)
+  if (method !== route.method) return errors.methodNotAllowed(method)
+  if (route.endpoint === "oauth") return deps.oauth(url.searchParams, req.headers)
   if (!deps.isAuthorized(req.headers)) return errors.invalidAccessToken()
-  const reply = await deps.post(darajaRoute.endpoint, body)
-  deps.log.info(`[daraja-simulator] ${method} ${path} -> ${replyStatus(reply)}`)
-  return reply
+  return deps.post(route.endpoint, body)
 }
 
 async function discardThen(req: IncomingMessage): Promise<JsonBody> {

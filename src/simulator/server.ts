@@ -46,7 +46,10 @@ export interface DarajaSimulator extends SimulatorControls {
   faults(): SimulatorFaults
   /** Changes some fault switches; the rest keep their values. Returns all of them. */
   setFaults(update: FaultsUpdate): SimulatorFaults
-  /** Clears prompts, faults, stats, tokens, callback records and the payment ledger. */
+  /**
+   * Clears prompts, faults, stats, tokens, callback records and the payment ledger, cancels pending
+   * timers and aborts callbacks in flight.
+   */
   reset(): void
   stats(): SimulatorStats
   /** Recent callback deliveries (STK and Result callbacks), oldest first. */
@@ -56,7 +59,10 @@ export interface DarajaSimulator extends SimulatorControls {
    * prompt waiting for the customer). Rejects after `timeoutMs` (default 5000).
    */
   waitForPrompt(predicate?: (prompt: StkPrompt) => boolean, timeoutMs?: number): Promise<StkPrompt>
-  /** Resolves once `n` callback deliveries have finished (delivered or failed). Default timeout 5000 ms. */
+  /**
+   * Resolves with the delivery records once `n` callbacks have been delivered, have failed, or were
+   * dropped by the dropCallbacks fault. Default timeout 5000 ms.
+   */
   waitForCallbacks(n: number, timeoutMs?: number): Promise<CallbackDelivery[]>
 }
 
@@ -212,6 +218,8 @@ class Simulator implements DarajaSimulator {
   reset(): void {
     this.scheduler.cancelAll()
     this.promptStore.clear()
+    // A callback from before a reset must not land in the next test.
+    this.dispatcher.abortAll()
     this.dispatcher.clear()
     this.ledger.clear()
     this.tokens.clear()

@@ -29,8 +29,9 @@ export const transactionStatusSchema = z
     Initiator: initiatorField,
     SecurityCredential: securityCredentialField,
     CommandID: z.literal("TransactionStatusQuery"),
-    // Either a receipt or an OriginalConversationID; an empty TransactionID counts as absent.
-    TransactionID: z.string().regex(/^[A-Za-z0-9]{0,20}$/).optional(),
+    // Either a receipt or an OriginalConversationID; an empty TransactionID counts as absent. Lenient
+    // about the characters because some clients put a conversation id here; it simply is not found.
+    TransactionID: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/).optional(),
     OriginalConversationID: z.string().max(100).optional(),
     PartyA: digitString(/^\d{5,12}$/),
     // 1 = MSISDN, 2 = till, 4 = organisation shortcode.

@@ -3,7 +3,7 @@ import { DARAJA_PATHS } from "./constants"
 import type { DarajaLogger } from "./logger"
 import { parseResponse } from "./parse"
 import { oauthTokenResponseSchema } from "./schemas"
-import type { TokenCache } from "./token-cache"
+import type { CachedToken, TokenCache } from "./token-cache"
 import type { DarajaTransport } from "./transport"
 
 /**
@@ -66,11 +66,22 @@ export class AccessTokenProvider {
 
   /** Drop `accessToken` after Daraja rejected it (404.001.03), unless someone already replaced it. */
   async invalidate(accessToken: string): Promise<void> {
-    await this.#cache.invalidate(this.#cacheKey, accessToken)
+    try {
+      await this.#cache.invalidate(this.#cacheKey, accessToken)
+    } catch (err) {
+      this.#logger.warn("daraja token cache invalidate failed", describeCacheError(err))
+    }
   }
 
+  // Cache failures (e.g. Redis down) degrade to fetching tokens directly instead of failing payments.
   async #freshFromCache(): Promise<string | null> {
-    const token = await this.#cache.get(this.#cacheKey)
+    let token: CachedToken | null
+    try {
+      token = await this.#cache.get(this.#cacheKey)
+    } catch (err) {
+      this.#logger.warn("daraja token cache read failed; fetching a token directly", describeCacheError(err))
+      return null
+    }
     if (!token) return null
     return this.#now().getTime() < token.expiresAt - this.#refreshMarginMs ? token.accessToken : null
   }
@@ -82,7 +93,26 @@ export class AccessTokenProvider {
       if (cached) return cached
       return this.#runWithRetry(() => this.#fetch())
     }
-    return this.#cache.withRefreshLock ? this.#cache.withRefreshLock(this.#cacheKey, refresh) : refresh()
+    const lock = this.#cache.withRefreshLock?.bind(this.#cache)
+    if (!lock) return refresh()
+
+    // Errors of our own refresh propagate; a failing lock (before or after running it) only costs the
+    // cross-process guarantee, so the refresh still happens.
+    let outcome: { ok: true; token: string } | { ok: false; error: unknown } | undefined
+    try {
+      await lock(this.#cacheKey, async () => {
+        try {
+          outcome = { ok: true, token: await refresh() }
+        } catch (error) {
+          outcome = { ok: false, error }
+        }
+      })
+    } catch (err) {
+      if (!outcome) this.#logger.warn("daraja token refresh lock failed; refreshing without it", describeCacheError(err))
+    }
+    const settled = outcome ?? { ok: true as const, token: await refresh() }
+    if (settled.ok) return settled.token
+    throw settled.error
   }
 
   async #fetch(): Promise<string> {
@@ -96,7 +126,11 @@ export class AccessTokenProvider {
     })
     const body = parseResponse(oauthTokenResponseSchema, data, endpoint)
     const expiresAt = this.#now().getTime() + body.expires_in * 1000
-    await this.#cache.set(this.#cacheKey, { accessToken: body.access_token, expiresAt })
+    try {
+      await this.#cache.set(this.#cacheKey, { accessToken: body.access_token, expiresAt })
+    } catch (err) {
+      this.#logger.warn("daraja token cache write failed; token used for this call only", describeCacheError(err))
+    }
     this.#logger.info("daraja access token refreshed", { expiresInSeconds: body.expires_in })
     return body.access_token
   }
@@ -109,4 +143,16 @@ export class AccessTokenProvider {
 export function tokenCacheKey(baseUrl: string, consumerKey: string): string {
   const digest = createHash("sha256").update(`${baseUrl}\n${consumerKey}`).digest("hex").slice(0, 32)
   return `daraja:access-token:${digest}`
+}
+
+/**
+ * Only the error's class and code are logged: cache client messages can include connection strings with
+ * passwords (redis://:secret@host).
+ */
+function describeCacheError(err: unknown): Record<string, unknown> {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined
+  return {
+    error: err instanceof Error ? err.name : typeof err,
+    ...(typeof code === "string" && /^[A-Z0-9_]{2,40}$/.test(code) ? { code } : {}),
+  }
 }

@@ -36,6 +36,8 @@ type InjectedDependencies = {
 
 /** How long a claimed row is leased to the worker querying it. */
 const QUERY_LEASE_MS = 30_000
+/** How long one worker holds a callback while applying it (covers a slow confirming query). */
+const CALLBACK_LEASE_MS = 60_000
 /** Callbacks waiting for a push we never saw are given up as suspicious after this. */
 const ORPHAN_CALLBACK_TTL_MS = 15 * 60_000
 
@@ -52,12 +54,16 @@ export default class MpesaModuleService extends MedusaService({
   protected readonly logger_: Logger
   protected readonly container_: InjectedDependencies
   protected readonly rawOptions_: unknown
-  protected options_: MpesaOptions | null = null
-  protected daraja_: DarajaClient | null = null
+  // Mutable state lives in one holder object: the service is often reached
+  // through proxies (Medusa's module loader, test runners) whose property
+  // writes would not land on this instance.
+  protected readonly runtime_: {
+    options: MpesaOptions | null
+    daraja: DarajaClient | null
+    now: () => Date
+  } = { options: null, daraja: null, now: () => new Date() }
   protected readonly ledger_: LedgerStore
   protected readonly callbacks_: CallbackStore
-  /** Overridable clock, for tests of expiry and backoff. */
-  now: () => Date = () => new Date()
 
   constructor(container: InjectedDependencies, options?: unknown) {
     // eslint-disable-next-line prefer-rest-params
@@ -77,35 +83,45 @@ export default class MpesaModuleService extends MedusaService({
    * issue merges stored per-store settings over them here, in one place.
    */
   getConfig(): MpesaOptions {
-    if (!this.options_) {
-      this.options_ = parseMpesaOptions(this.rawOptions_)
+    if (!this.runtime_.options) {
+      this.runtime_.options = parseMpesaOptions(this.rawOptions_)
     }
-    return this.options_
+    return this.runtime_.options
   }
 
   /** Replaces the configuration (tests, and later the admin settings panel). */
   setConfig(options: unknown): void {
-    this.options_ = parseMpesaOptions(options)
-    this.daraja_ = null
+    this.runtime_.options = parseMpesaOptions(options)
+    this.runtime_.daraja = null
+  }
+
+  /** The clock used for scheduling decisions (query back-off, expiry); tests move it. */
+  now(): Date {
+    return this.runtime_.now()
+  }
+
+  setClock(now: () => Date): void {
+    this.runtime_.now = now
   }
 
   protected daraja(): DarajaClient {
-    if (!this.daraja_) {
+    if (!this.runtime_.daraja) {
       const o = this.getConfig()
       const baseUrl = o.baseUrl ?? DARAJA_BASE_URLS[o.environment]
       const cacheKey = createHash("sha256").update(`${baseUrl}|${o.consumerKey}`).digest("hex").slice(0, 32)
       const store = new DatabaseTokenCache(() => this.container_.__pg_connection__)
-      this.daraja_ = new DarajaClient({
+      this.runtime_.daraja = new DarajaClient({
         baseUrl,
         consumerKey: o.consumerKey,
         consumerSecret: o.consumerSecret,
         timeoutMs: o.requestTimeoutMs,
-        // Daraja's logger passes structured meta; Medusa's takes one line.
+        // Daraja's logger passes structured meta (safe fields only: endpoint,
+        // status, masked phone, ids); Medusa's logger takes one line.
         logger: {
-          debug: (msg) => this.logger_.debug(msg),
-          info: (msg) => this.logger_.info(msg),
-          warn: (msg) => this.logger_.warn(msg),
-          error: (msg) => this.logger_.error(msg),
+          debug: (msg, meta) => this.logger_.debug(withMeta(msg, meta)),
+          info: (msg, meta) => this.logger_.debug(withMeta(msg, meta)),
+          warn: (msg, meta) => this.logger_.warn(withMeta(msg, meta)),
+          error: (msg, meta) => this.logger_.error(withMeta(msg, meta)),
         },
         // One row per consumer key, whatever key the client asks for.
         tokenCache: {
@@ -116,7 +132,7 @@ export default class MpesaModuleService extends MedusaService({
         },
       })
     }
-    return this.daraja_
+    return this.runtime_.daraja
   }
 
   callbackUrl(): string {
@@ -218,7 +234,6 @@ export default class MpesaModuleService extends MedusaService({
         callbackUrl: this.callbackUrl(),
         accountReference: row.account_reference,
         transactionDesc: config.transactionDesc,
-        timestamp: now,
       })
     } catch (e) {
       if (classifyDarajaError(e, { idempotent: false }) === "indeterminate") {
@@ -292,7 +307,7 @@ export default class MpesaModuleService extends MedusaService({
    * STK Push Query.
    */
   async processCallback(callbackId: string): Promise<CallbackOutcome | null> {
-    const outcome = await this.callbacks_.withUnprocessed(callbackId, async (cb) => this.applyCallback(cb))
+    const outcome = await this.callbacks_.withLease(callbackId, this.now(), CALLBACK_LEASE_MS, (cb) => this.applyCallback(cb))
     if (outcome?.captured && outcome.transaction_id) {
       await this.emitCaptured(outcome.transaction_id)
     }
@@ -566,7 +581,6 @@ export default class MpesaModuleService extends MedusaService({
       shortcode: config.shortcode,
       passkey: config.passkey,
       checkoutRequestId: tx.checkout_request_id,
-      timestamp: now,
     })
   }
 
@@ -736,6 +750,10 @@ export default class MpesaModuleService extends MedusaService({
     const patched = row.session_closed_at ? row : await this.ledger_.patch(row.id, { session_closed_at: now }, now)
     return this.toView(patched ?? row)
   }
+}
+
+function withMeta(msg: string, meta?: Record<string, unknown>): string {
+  return meta && Object.keys(meta).length ? `M-Pesa: ${msg} ${JSON.stringify(meta)}` : `M-Pesa: ${msg}`
 }
 
 function isUniqueViolation(e: unknown): boolean {

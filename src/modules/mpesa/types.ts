@@ -63,6 +63,7 @@ export type CallbackRow = {
   transaction_id: string | null
   processed_at: Date | null
   attempts: number
+  locked_until: Date | null
   created_at: Date
   updated_at: Date
 }

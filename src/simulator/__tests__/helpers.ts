@@ -25,6 +25,7 @@ export interface Received {
 }
 
 export interface Receiver {
+  /** Base URL for callbacks; changes on reset() so stragglers from an earlier test are ignored. */
   url: string
   received: Received[]
   /** HTTP status the receiver answers with (default 200). */
@@ -32,12 +33,17 @@ export interface Receiver {
   /** Extra delay before answering, to prove a delivery was awaited. */
   delayMs: number
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>
+  /** Forgets what was received, answers 200 again, and ignores callbacks sent to earlier URLs. */
+  reset(): void
   close(): Promise<void>
 }
 
 /** A real HTTP server standing in for the merchant's callback endpoint. */
 export async function startReceiver(): Promise<Receiver> {
   const waiters: Array<() => void> = []
+  let base = ""
+  let generation = 0
+  const prefix = () => `/t${generation}`
   const receiver: Receiver = {
     url: "",
     received: [],
@@ -58,6 +64,13 @@ export async function startReceiver(): Promise<Receiver> {
         waiters.push(check)
       })
     },
+    reset() {
+      generation += 1
+      receiver.received.length = 0
+      receiver.status = 200
+      receiver.delayMs = 0
+      receiver.url = base + prefix()
+    },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections()
       server.close(() => resolve())
@@ -68,8 +81,10 @@ export async function startReceiver(): Promise<Receiver> {
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8")
+      const path = req.url ?? "/"
+      const current = path.startsWith(prefix())
       setTimeout(() => {
-        receiver.received.push({ path: req.url ?? "/", body: JSON.parse(text) as unknown, at: Date.now() })
+        if (current) receiver.received.push({ path: path.slice(prefix().length) || "/", body: JSON.parse(text) as unknown, at: Date.now() })
         res.writeHead(receiver.status, { "content-type": "application/json" })
         res.end(JSON.stringify({ ResultCode: 0, ResultDesc: "Accepted" }))
         waiters.splice(0).forEach((w) => w())
@@ -77,7 +92,8 @@ export async function startReceiver(): Promise<Receiver> {
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  receiver.reset()
   return receiver
 }
 

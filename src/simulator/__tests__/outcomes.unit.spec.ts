@@ -31,8 +31,7 @@ describe("Daraja simulator: outcomes, callbacks and STK query", () => {
   })
   beforeEach(async () => {
     sim.reset()
-    receiver.received.length = 0
-    receiver.status = 200
+    receiver.reset()
     bearer = await token(sim)
   })
 

@@ -130,6 +130,48 @@ describe("access token", () => {
     expect(lockCalls).toHaveLength(1)
   })
 
+  it("keeps working when the shared cache fails, and logs no cache error text", async () => {
+    const redisError = Object.assign(new Error("connect ECONNREFUSED redis://:hunter2@cache:6379"), { code: "ECONNREFUSED" })
+    const broken: TokenCache = {
+      get: async () => {
+        throw redisError
+      },
+      set: async () => {
+        throw redisError
+      },
+      invalidate: async () => {
+        throw redisError
+      },
+      withRefreshLock: async () => {
+        throw redisError
+      },
+    }
+    const logger = recordingLogger()
+    mockToken()
+    await expect(makeClient({ tokenCache: broken, logger }).getAccessToken()).resolves.toBe(ACCESS_TOKEN)
+    const warnings = logger.entries.filter((e) => e.level === "warn")
+    expect(warnings.map((w) => w.msg)).toEqual([
+      "daraja token cache read failed; fetching a token directly",
+      "daraja token refresh lock failed; refreshing without it",
+      "daraja token cache read failed; fetching a token directly",
+      "daraja token cache write failed; token used for this call only",
+    ])
+    expect(warnings[0]!.meta).toEqual({ error: "Error", code: "ECONNREFUSED" })
+    expect(JSON.stringify(logger.entries)).not.toContain("hunter2")
+  })
+
+  it("propagates the refresh's own error through a working lock", async () => {
+    const inner = new InMemoryTokenCache()
+    const cache: TokenCache = {
+      get: (k) => inner.get(k),
+      set: (k, t) => inner.set(k, t),
+      invalidate: (k, t) => inner.invalidate(k, t),
+      withRefreshLock: async <T>(_k: string, fn: () => Promise<T>) => fn(),
+    }
+    nock(BASE_URL).get("/oauth/v1/generate").query(true).reply(400, { requestId: "r", errorCode: "400.008.02", errorMessage: "Invalid grant type passed" })
+    await expect(makeClient({ tokenCache: cache }).getAccessToken()).rejects.toMatchObject({ kind: "api", errorCode: "400.008.02" })
+  })
+
   it("on 404.001.03 invalidates the token, fetches a new one and retries the call once", async () => {
     const cache = new InMemoryTokenCache()
     const invalidate = jest.spyOn(cache, "invalidate")

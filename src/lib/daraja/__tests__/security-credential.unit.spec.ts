@@ -20,16 +20,16 @@ function decryptPkcs1v15(ciphertextB64: string, privateKey: KeyObject): string {
 
 describe("encryptSecurityCredential", () => {
   const password = "Safaricom999!*!"
+  // RSA key generation is slow (~150 ms); one certificate serves every test that does not need its own key.
+  const { certificatePem, privateKey } = selfSignedCertificate()
 
   it("round-trips with an X.509 certificate PEM (like Safaricom's .cer)", () => {
-    const { certificatePem, privateKey } = selfSignedCertificate()
     const credential = encryptSecurityCredential(password, certificatePem)
     expect(Buffer.from(credential, "base64")).toHaveLength(256) // 2048-bit key
     expect(decryptPkcs1v15(credential, privateKey)).toBe(password)
   })
 
   it("accepts a certificate with Windows line endings", () => {
-    const { certificatePem, privateKey } = selfSignedCertificate()
     const credential = encryptSecurityCredential(password, certificatePem.replace(/\n/g, "\r\n"))
     expect(decryptPkcs1v15(credential, privateKey)).toBe(password)
   })
@@ -42,7 +42,6 @@ describe("encryptSecurityCredential", () => {
   })
 
   it("is randomised: two encryptions of the same password differ", () => {
-    const { certificatePem } = selfSignedCertificate()
     expect(encryptSecurityCredential(password, certificatePem)).not.toBe(encryptSecurityCredential(password, certificatePem))
   })
 
@@ -66,7 +65,6 @@ describe("encryptSecurityCredential", () => {
   })
 
   it("rejects an empty password", () => {
-    const { certificatePem } = selfSignedCertificate()
     expect(() => encryptSecurityCredential("", certificatePem)).toThrow("initiatorPassword: must not be empty")
   })
 })

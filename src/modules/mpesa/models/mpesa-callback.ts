@@ -21,6 +21,9 @@ const MpesaCallback = model
     transaction_id: model.text().nullable(),
     processed_at: model.dateTime().nullable(),
     attempts: model.number().default(0),
+    // A short lease instead of a row lock held across the confirming Daraja
+    // query: no connection is pinned while we wait on Safaricom.
+    locked_until: model.dateTime().nullable(),
   })
   .indexes([{ on: ["status", "created_at"] }])
 

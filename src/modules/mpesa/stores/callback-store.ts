@@ -33,23 +33,25 @@ export class CallbackStore {
   }
 
   /**
-   * Runs `fn` while holding a row lock on an unprocessed callback, so the
+   * Leases an unprocessed callback for `leaseMs` and runs `fn`, so the
    * subscriber and the recovery sweep never apply the same callback at once.
-   * Returns null when the callback is already processed or locked elsewhere.
+   * Returns null when the callback is already processed or leased elsewhere.
    */
-  async withUnprocessed<T>(id: string, fn: (row: CallbackRow) => Promise<T>): Promise<T | null> {
-    return this.db().transaction(async (trx) => {
-      const row = (await trx(TABLE)
-        .where({ id })
-        .whereNull("processed_at")
-        .forUpdate()
-        .skipLocked()
-        .first()) as CallbackRow | undefined
-      if (!row) {
-        return null
-      }
-      return fn(row)
-    })
+  async withLease<T>(id: string, now: Date, leaseMs: number, fn: (row: CallbackRow) => Promise<T>): Promise<T | null> {
+    const [row] = (await this.db()(TABLE)
+      .where({ id })
+      .whereNull("processed_at")
+      .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
+      .update({ locked_until: new Date(now.getTime() + leaseMs) })
+      .returning("*")) as CallbackRow[]
+    if (!row) {
+      return null
+    }
+    try {
+      return await fn(row)
+    } finally {
+      await this.db()(TABLE).where({ id }).update({ locked_until: null })
+    }
   }
 
   async finish(id: string, status: CallbackStatus, note: string, transactionId: string | null, now: Date) {
