@@ -398,7 +398,13 @@ function runMedusa(tag, args, { env, show = () => false, verbose = process.env.M
   const [node, cli] = medusaCommand()
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [cli, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], windowsHide: true })
+    const child = spawn(node, [cli, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: !IS_WINDOWS, // its own process group: `db:migrate` forks helpers a stop must reach too
+      windowsHide: true,
+    })
     inFlight.add(child)
     child.once("close", () => inFlight.delete(child))
     const lines = []
@@ -591,7 +597,10 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
       stack.env = env
       stack.source = source
       if (env.NODE_PATH && env.NODE_PATH !== process.env.NODE_PATH) {
-        log("note: @medusajs/draft-order is only installed nested under @medusajs/medusa; NODE_PATH lets Medusa find it")
+        log("WARNING: @medusajs/draft-order is installed only under node_modules/@medusajs/medusa/node_modules, so it")
+        log("  is not resolvable from the project root. The server still starts (NODE_PATH is set for it), but the")
+        log("  admin at /app stays blank (vite cannot resolve @medusajs/draft-order/admin). Fix: install with")
+        log('  "@medusajs/ui": "4.2.6" (the version Medusa 2.21.2 pins) and a regenerated lockfile.')
       }
       log(`database ${redact(env.DATABASE_URL)} (${source.DATABASE_URL === ".env" ? "from .env" : stack.db.kind})`)
       log(
@@ -642,13 +651,7 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
     stack.stopped = true
     if (!stopping) {
       stopping = (async () => {
-        for (const child of inFlight) {
-          try {
-            child.kill("SIGTERM")
-          } catch {
-            /* gone */
-          }
-        }
+        for (const child of inFlight) signalGroup(child, "SIGTERM")
         for (const s of [...stack.services].reverse()) {
           if (s.running) log(`stopping ${s.tag}`)
           await s.stop().catch(() => {})

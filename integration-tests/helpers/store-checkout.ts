@@ -11,7 +11,7 @@ export class StoreCheckout {
     return { headers: { "x-publishable-api-key": this.publishableKey } }
   }
 
-  async createCart(input: { regionId: string; variantId: string; quantity?: number }): Promise<string> {
+  async createCart(input: { regionId: string; variantId: string; quantity?: number; countryCode?: string }): Promise<string> {
     const { data } = await this.api.post(
       "/store/carts",
       {
@@ -23,7 +23,7 @@ export class StoreCheckout {
           last_name: "Kamau",
           address_1: "Moi Avenue 1",
           city: "Nairobi",
-          country_code: "ke",
+          country_code: input.countryCode ?? "ke",
           postal_code: "00100",
           phone: "0712345678",
         },

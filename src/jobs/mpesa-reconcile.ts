@@ -17,12 +17,17 @@ export default async function mpesaReconcile(container: MedusaContainer): Promis
   } catch {
     return // not configured: the provider already failed the boot loudly
   }
-  const summary = await mpesa.pollDue()
-  if (summary.queried || summary.expired || summary.callbacksRetried) {
-    logger.info(`M-Pesa reconcile: ${JSON.stringify(summary)}`)
-  }
-  for (const payment of await mpesa.listAwaitingCompletion({ olderThanMs: 10_000 })) {
-    await completeMpesaPayment(container, payment.transaction_id)
+  try {
+    const summary = await mpesa.pollDue()
+    if (summary.queried || summary.expired || summary.callbacksRetried) {
+      logger.info(`M-Pesa reconcile: ${JSON.stringify(summary)}`)
+    }
+    for (const payment of await mpesa.listAwaitingCompletion({ olderThanMs: 10_000 })) {
+      await completeMpesaPayment(container, payment.transaction_id)
+    }
+  } catch (e) {
+    // The next run retries everything: all state is in the database.
+    logger.warn(`M-Pesa reconcile run failed: ${(e as Error).message}`)
   }
 }
 
