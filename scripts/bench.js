@@ -149,6 +149,17 @@ async function main() {
       baseline.push(c)
     }
     const baselineMs = (await Promise.all(baseline.map((c) => timedSession(c.collectionId, "pp_system_default", {})))).map((r) => r.ms)
+    // Uncontended: one session at a time, each provider, to isolate the plugin's own cost.
+    const SEQ = 10
+    const seqSystem = []
+    const seqMpesa = []
+    for (let i = 0; i < SEQ; i++) {
+      const a = await readyCart()
+      seqSystem.push((await timedSession(a.collectionId, "pp_system_default", {})).ms)
+      const b = await readyCart()
+      seqMpesa.push((await timedSession(b.collectionId, "pp_mpesa_mpesa", { phone: SUCCESS_PHONE })).ms)
+    }
+    await sleep(3000) // let the sequential checkouts complete before the measured run
     sim.reset()
 
     // The run: N carts, then N concurrent M-Pesa sessions; the simulator approves each.
@@ -191,7 +202,6 @@ async function main() {
       .map((c) => new Date(c.finishedAt).getTime() - new Date(c.startedAt).getTime())
     const calls = sim.stats().calls
     const completed = Math.max(1, orders.length)
-    const mem = (await pg.query("select 1")).rowCount && null
     await pg.end()
 
     const p50add = pct(mpesaMs, 50) - pct(baselineMs, 50)
@@ -203,10 +213,10 @@ async function main() {
     console.log(`  Daraja calls per checkout     stkPush ${(calls.stkPush / completed).toFixed(2)}, stkQuery ${(calls.stkQuery / completed).toFixed(2)}, oauth ${(calls.oauth / completed).toFixed(3)} (total oauth ${calls.oauth})`)
     console.log(`  session creation, M-Pesa      p50 ${fmt(pct(mpesaMs, 50))}  p99 ${fmt(pct(mpesaMs, 99))}`)
     console.log(`  session creation, system      p50 ${fmt(pct(baselineMs, 50))}  p99 ${fmt(pct(baselineMs, 99))}`)
-    console.log(`  plugin time added to push     p50 ${fmt(p50add)}  p99 ${fmt(p99add)}`)
+    console.log(`  plugin time added to push     p50 ${fmt(p50add)}  p99 ${fmt(p99add)}  (all ${N} at once, 2 cores shared)`)
+    console.log(`  same, one checkout at a time  p50 ${fmt(pct(seqMpesa, 50) - pct(seqSystem, 50))}  p99 ${fmt(pct(seqMpesa, 99) - pct(seqSystem, 99))}  (M-Pesa p50 ${fmt(pct(seqMpesa, 50))} vs system ${fmt(pct(seqSystem, 50))}, n=${SEQ})`)
     console.log(`  callback -> order created     p50 ${fmt(pct(latency, 50))}  p99 ${fmt(pct(latency, 99))}  (n=${latency.length})`)
     console.log(`  callback acknowledgement      p50 ${fmt(pct(acks, 50))}  p99 ${fmt(pct(acks, 99))}  (n=${acks.length})`)
-    void mem
   } finally {
     await cleanup()
   }

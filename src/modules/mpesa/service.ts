@@ -483,9 +483,10 @@ export default class MpesaModuleService extends MedusaService({
       if (query.status === "pending") {
         return defer("received", "Daraja still reports the transaction as processing; will retry", tx)
       }
-      const settled = await this.applyFinalResult(tx, query.resultCode, query.resultDesc, "callback+query")
+      // applyFinalResult emits the capture itself if the query says the money moved.
+      await this.applyFinalResult(tx, query.resultCode, query.resultDesc, "callback+query")
       if (query.resultCode !== callback.resultCode) {
-        return finish("suspicious", `callback said ${callback.resultCode}, STK Push Query says ${query.resultCode}`, tx, settled?.captured ?? false)
+        return finish("suspicious", `callback said ${callback.resultCode}, STK Push Query says ${query.resultCode}`, tx)
       }
       return finish("applied", `push ended with ResultCode ${callback.resultCode}`, tx)
     }
