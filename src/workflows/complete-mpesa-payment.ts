@@ -2,6 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import type MpesaModuleService from "../modules/mpesa/service"
+import { findOrderForPaymentSession } from "./queries/order-for-payment-session"
 
 export type CompletionResult = "completed" | "skipped" | "failed"
 
@@ -30,8 +31,9 @@ export async function completeMpesaPayment(
     await processPaymentWorkflow(container).run({
       input: { action: "captured", data: { session_id: view.session_id, amount: amount ?? view.amount } },
     })
-    const done = await hasOrderOrNoCart(container, view.session_id)
-    if (!done) {
+    const { cartId, orderId } = await findOrderForPaymentSession(container, view.session_id)
+    // A payment collection without a cart (e.g. an order edit): capture is all there is.
+    if (cartId && !orderId) {
       throw new Error("the cart was not completed into an order")
     }
     await mpesa.markCompleted(transactionId)
@@ -42,32 +44,4 @@ export async function completeMpesaPayment(
     await mpesa.markCompletionFailed(transactionId, message)
     return "failed"
   }
-}
-
-async function hasOrderOrNoCart(container: MedusaContainer, sessionId: string): Promise<boolean> {
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data: sessions } = await query.graph({
-    entity: "payment_session",
-    fields: ["payment_collection_id"],
-    filters: { id: sessionId },
-  })
-  const collectionId = sessions[0]?.payment_collection_id
-  if (!collectionId) {
-    return false
-  }
-  const { data: links } = await query.graph({
-    entity: "cart_payment_collection",
-    fields: ["cart_id"],
-    filters: { payment_collection_id: collectionId },
-  })
-  if (!links[0]?.cart_id) {
-    // A payment collection without a cart (e.g. an order edit): capture is all there is.
-    return true
-  }
-  const { data: orders } = await query.graph({
-    entity: "order_cart",
-    fields: ["order_id"],
-    filters: { cart_id: links[0].cart_id },
-  })
-  return orders.length > 0
 }

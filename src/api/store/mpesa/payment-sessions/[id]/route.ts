@@ -1,6 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
+import { MedusaError } from "@medusajs/framework/utils"
 import type MpesaModuleService from "../../../../../modules/mpesa/service"
+import { findOrderForPaymentSession } from "../../../../../workflows/queries/order-for-payment-session"
 
 /**
  * GET /store/mpesa/payment-sessions/:id — what the storefront polls while
@@ -13,7 +14,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void
   if (!view) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `No M-Pesa payment for payment session ${req.params.id}`)
   }
-  const orderId = view.state === "paid" ? await findOrderId(req, view.session_id) : null
+  const orderId = view.state === "paid" ? (await findOrderForPaymentSession(req.scope, view.session_id)).orderId : null
   res.json({
     mpesa_payment: {
       session_id: view.session_id,
@@ -30,32 +31,4 @@ export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void
       retryable: ["failed", "canceled", "expired"].includes(view.state),
     },
   })
-}
-
-async function findOrderId(req: MedusaRequest, sessionId: string): Promise<string | null> {
-  const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
-  const { data: sessions } = await query.graph({
-    entity: "payment_session",
-    fields: ["payment_collection_id"],
-    filters: { id: sessionId },
-  })
-  const collectionId = sessions[0]?.payment_collection_id
-  if (!collectionId) {
-    return null
-  }
-  const { data: links } = await query.graph({
-    entity: "cart_payment_collection",
-    fields: ["cart_id"],
-    filters: { payment_collection_id: collectionId },
-  })
-  const cartId = links[0]?.cart_id
-  if (!cartId) {
-    return null
-  }
-  const { data: orders } = await query.graph({
-    entity: "order_cart",
-    fields: ["order_id"],
-    filters: { cart_id: cartId },
-  })
-  return (orders[0]?.order_id as string | undefined) ?? null
 }
