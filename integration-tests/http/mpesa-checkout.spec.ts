@@ -318,6 +318,15 @@ medusaIntegrationTestRunner({
         }
         expect(status.message).toMatch(failure.message)
         expect(status.retryable).toBe(true)
+        // Mirrored onto Medusa's payment session for storefronts that read the cart.
+        await waitFor(async () => {
+          const query = container().resolve(ContainerRegistrationKeys.QUERY)
+          const { data } = await query.graph({ entity: "payment_session", fields: ["status", "data"], filters: { id: sessionId } })
+          return (
+            data[0]?.status === (status.state === "canceled" ? "canceled" : "error") &&
+            (data[0]?.data as Record<string, unknown>)?.result_code === failure.code
+          )
+        })
         const complete = await store.complete(cartId)
         expect(complete.body.type).not.toBe("order")
         expect(await ordersForCart(cartId)).toHaveLength(0)

@@ -2,3 +2,5 @@
 export const MPESA_PAYMENT_CAPTURED = "mpesa.payment.captured"
 /** Emitted by the callback route after the raw callback is persisted. */
 export const MPESA_CALLBACK_RECEIVED = "mpesa.callback.received"
+/** Emitted once when a push ends without money (failure code, cancel, expiry); mirrored onto Medusa's session. */
+export const MPESA_PAYMENT_FAILED = "mpesa.payment.failed"

@@ -28,6 +28,7 @@ export const mpesaOptionsSchema = z
       .string({ error: "callbackSecret is required" })
       .regex(/^[A-Za-z0-9_-]{24,128}$/, "callbackSecret must be 24-128 URL-safe characters (A-Z a-z 0-9 _ -)"),
     allowedCallbackIps: z.array(z.string().trim().min(1)).optional(),
+    // Rendered, then cut to Daraja's 12 characters; `{ref}` is 8 of them.
     accountReference: z.string().trim().min(1).max(40).default("{ref}"),
     transactionDesc: z.string().trim().min(1).max(40).default("Payment"),
     confirmWithQuery: z.boolean().default(true),
@@ -42,6 +43,13 @@ export const mpesaOptionsSchema = z
     }
     if (o.environment === "production" && !o.callbackBaseUrl.startsWith("https://")) {
       ctx.addIssue({ code: "custom", path: ["callbackBaseUrl"], message: "callbackBaseUrl must use https in production" })
+    }
+    if (o.environment === "production" && o.baseUrl && !o.baseUrl.startsWith("https://")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["baseUrl"],
+        message: "baseUrl must use https in production; leave it unset to use api.safaricom.co.ke",
+      })
     }
     if (/m-?pesa|safaricom/i.test(o.callbackBaseUrl)) {
       ctx.addIssue({
@@ -84,6 +92,8 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
       ? env.MPESA_ALLOWED_CALLBACK_IPS.split(",").map((s) => s.trim()).filter(Boolean)
       : undefined,
     accountReference: env.MPESA_ACCOUNT_REFERENCE || undefined,
+    transactionDesc: env.MPESA_TRANSACTION_DESC || undefined,
+    requestTimeoutMs: num(env.MPESA_REQUEST_TIMEOUT_MS),
     confirmWithQuery: bool(env.MPESA_CONFIRM_WITH_QUERY),
     expiryMs: num(env.MPESA_EXPIRY_MS),
     firstQueryDelayMs: num(env.MPESA_FIRST_QUERY_DELAY_MS),

@@ -17,7 +17,7 @@ import {
 import { renderAccountReference } from "./account-reference"
 import { assertKes, toWholeShillings } from "./amount"
 import { defaultMessage, MESSAGES } from "./customer-messages"
-import { MPESA_PAYMENT_CAPTURED } from "./events"
+import { MPESA_PAYMENT_CAPTURED, MPESA_PAYMENT_FAILED } from "./events"
 import MpesaAccessToken from "./models/mpesa-access-token"
 import MpesaCallback from "./models/mpesa-callback"
 import MpesaTransaction from "./models/mpesa-transaction"
@@ -152,6 +152,7 @@ export default class MpesaModuleService extends MedusaService({
       currency_code: row.currency_code,
       result_code: row.result_code,
       message: row.customer_message ?? defaultMessage(row.status, row.amount, row.mpesa_receipt_number),
+      retryable: isRetryable(row),
       mpesa_receipt_number: row.mpesa_receipt_number,
       expires_at: new Date(row.expires_at).toISOString(),
       settled_at: row.settled_at ? new Date(row.settled_at).toISOString() : null,
@@ -249,6 +250,8 @@ export default class MpesaModuleService extends MedusaService({
         return this.toView(kept ?? row)
       }
       await this.ledger_.deleteHard(row.id)
+      // Daraja's own words (secrets already redacted by the client) for the merchant's logs.
+      this.logger_.warn(`M-Pesa: STK Push for session ${input.sessionId} refused: ${errorSummary(e)}`)
       throw toMedusaError(e)
     }
 
@@ -543,6 +546,9 @@ export default class MpesaModuleService extends MedusaService({
       },
       now
     )
+    if (won) {
+      await this.emit(MPESA_PAYMENT_FAILED, won.id)
+    }
     return won ? { row: won, captured: false } : null
   }
 
@@ -586,15 +592,20 @@ export default class MpesaModuleService extends MedusaService({
   }
 
   protected async emitCaptured(transactionId: string): Promise<void> {
+    await this.emit(MPESA_PAYMENT_CAPTURED, transactionId)
+  }
+
+  protected async emit(name: string, transactionId: string): Promise<void> {
     const bus = this.container_.event_bus
     if (!bus) {
       return
     }
     try {
-      await bus.emit({ name: MPESA_PAYMENT_CAPTURED, data: { id: transactionId } })
+      await bus.emit({ name, data: { id: transactionId } })
     } catch (e) {
-      // The completion sweep picks the payment up even if this event is lost.
-      this.logger_.warn(`M-Pesa: could not emit ${MPESA_PAYMENT_CAPTURED} for ${transactionId}: ${errorSummary(e)}`)
+      // The ledger already holds the truth; for captures the completion sweep
+      // picks the payment up even if this event is lost.
+      this.logger_.warn(`M-Pesa: could not emit ${name} for ${transactionId}: ${errorSummary(e)}`)
     }
   }
 
@@ -640,6 +651,9 @@ export default class MpesaModuleService extends MedusaService({
     await this.ledger_.markStaleInitiating(new Date(now.getTime() - config.requestTimeoutMs - 30_000), now)
     const unqueryable = await this.ledger_.expireUnqueryable(now, MESSAGES.expiredByTimer)
     summary.expired += unqueryable.length
+    for (const row of unqueryable) {
+      await this.emit(MPESA_PAYMENT_FAILED, row.id)
+    }
 
     const stale = await this.callbacks_.findStale(new Date(now.getTime() - 5_000), options.limit ?? 50)
     for (const cb of stale) {
@@ -689,6 +703,9 @@ export default class MpesaModuleService extends MedusaService({
         { status: "expired", customer_message: MESSAGES.expiredByTimer, settled_at: now, next_query_at: null },
         now
       )
+      if (expired) {
+        await this.emit(MPESA_PAYMENT_FAILED, expired.id)
+      }
       return expired ? "expired" : "pending"
     }
     // Back off: 1x, 2x, 3x … the configured step, never past expiry.
@@ -751,6 +768,14 @@ export default class MpesaModuleService extends MedusaService({
     const patched = row.session_closed_at ? row : await this.ledger_.patch(row.id, { session_closed_at: now }, now)
     return this.toView(patched ?? row)
   }
+}
+
+/** Whether the shopper may start a new prompt now: our own expiry yes, Daraja's verdicts per its table. */
+function isRetryable(row: LedgerRow): boolean {
+  if (!FAILURE_STATUSES.includes(row.status)) {
+    return false
+  }
+  return row.result_code ? describeResultCode(row.result_code).retryable : true
 }
 
 function withMeta(msg: string, meta?: Record<string, unknown>): string {

@@ -82,6 +82,8 @@ export type MpesaPaymentView = {
   currency_code: string
   result_code: string | null
   message: string
+  /** the shopper may start a new prompt now (false e.g. for 17 "wait 2 minutes", 8006 PIN locked, merchant setup errors) */
+  retryable: boolean
   mpesa_receipt_number: string | null
   expires_at: string
   settled_at: string | null

@@ -135,7 +135,10 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
         "amount: an M-Pesa prompt cannot change amount; create a new payment session for the new total"
       )
     }
-    return { data: { ...input.data }, status: view ? statusFromView(view) : undefined }
+    return {
+      data: { ...input.data, ...(view ? sessionDataFromView(view) : {}) },
+      status: view ? statusFromView(view) : undefined,
+    }
   }
 
   async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {

@@ -26,6 +26,7 @@ export function sessionDataFromView(view: MpesaPaymentView): Record<string, unkn
     phone_masked: view.phone,
     amount_kes: view.amount,
     message: view.message,
+    retryable: view.retryable,
     result_code: view.result_code,
     mpesa_receipt_number: view.mpesa_receipt_number,
     expires_at: view.expires_at,

@@ -22,6 +22,7 @@ function view(overrides: Partial<MpesaPaymentView> = {}): MpesaPaymentView {
     currency_code: "kes",
     result_code: null,
     message: "Check your phone",
+    retryable: false,
     mpesa_receipt_number: null,
     expires_at: "2026-11-24T12:00:00.000Z",
     settled_at: null,

@@ -12,9 +12,11 @@ export function secretMatches(given: unknown, expected: string): boolean {
 }
 
 /**
- * The caller's address as Express sees it. Behind a proxy, set Express's
- * "trust proxy" so req.ip is the client's address, not the proxy's; a raw
- * X-Forwarded-For header is never trusted here.
+ * The caller's address as Express computes it (req.ip). Medusa sets Express's
+ * "trust proxy" to 1, so req.ip is the address one proxy hop in from
+ * X-Forwarded-For: correct behind exactly one reverse proxy; with none, a
+ * caller can claim any address; with more, set Express's trust proxy to
+ * match. The allow-list is a second layer, never the only one.
  */
 export function callbackSourceIp(req: MedusaRequest): string | null {
   const ip = req.ip ?? req.socket?.remoteAddress ?? null

@@ -28,7 +28,9 @@ export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void
       mpesa_receipt_number: view.mpesa_receipt_number,
       expires_at: view.expires_at,
       order_id: orderId,
-      retryable: ["failed", "canceled", "expired"].includes(view.state),
+      retryable: view.retryable,
+      // Paid after the session was closed: no order will follow; the merchant refunds or matches it.
+      unmatched: view.unmatched,
     },
   })
 }
