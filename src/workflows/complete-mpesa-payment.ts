@@ -22,8 +22,10 @@ export async function completeMpesaPayment(
 ): Promise<CompletionResult> {
   const mpesa = container.resolve<MpesaModuleService>("mpesa")
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  const view = await mpesa.getPaymentForCompletion(transactionId)
-  if (!view || view.state !== "paid" || view.unmatched || view.completed_at) {
+  // One completion per payment at a time: the capture event and the recovery
+  // sweep can both arrive here for the same cart.
+  const view = await mpesa.claimCompletion(transactionId)
+  if (!view) {
     return "skipped"
   }
   const amount = await mpesa.medusaAmountFor(transactionId)

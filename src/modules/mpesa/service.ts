@@ -38,6 +38,8 @@ type InjectedDependencies = {
 const QUERY_LEASE_MS = 30_000
 /** How long one worker holds a callback while applying it (covers a slow confirming query). */
 const CALLBACK_LEASE_MS = 60_000
+/** How long one worker holds a paid payment while Medusa completes its cart. */
+const COMPLETION_LEASE_MS = 120_000
 /** Callbacks waiting for a push we never saw are given up as suspicious after this. */
 const ORPHAN_CALLBACK_TTL_MS = 15 * 60_000
 
@@ -313,6 +315,15 @@ export default class MpesaModuleService extends MedusaService({
     const outcome = await this.callbacks_.withLease(callbackId, this.now(), CALLBACK_LEASE_MS, (cb) => this.applyCallback(cb))
     if (outcome?.captured && outcome.transaction_id) {
       await this.emitCaptured(outcome.transaction_id)
+    }
+    if (outcome?.status === "waiting") {
+      // The push response may have recorded this CheckoutRequestID while we
+      // held the lease, and its attempt to apply the callback was refused by
+      // that lease. The lease is released now: look once more.
+      const cb = await this.callbacks_.findById(callbackId)
+      if (cb?.checkout_request_id && (await this.ledger_.findByCheckoutRequestId(cb.checkout_request_id))) {
+        return this.processCallback(callbackId)
+      }
     }
     return outcome
   }
@@ -733,11 +744,25 @@ export default class MpesaModuleService extends MedusaService({
     return (await this.ledger_.findById(transactionId))?.medusa_amount ?? null
   }
 
+  /**
+   * Leases a paid payment for completion (2 minutes, Medusa's cart lock TTL)
+   * and returns it, or null if it is completed, unmatched or being completed
+   * by another worker right now.
+   */
+  async claimCompletion(transactionId: string): Promise<MpesaPaymentView | null> {
+    const row = await this.ledger_.claimCompletion(transactionId, this.now(), COMPLETION_LEASE_MS)
+    return row ? this.toView(row) : null
+  }
+
   async markCompleted(transactionId: string): Promise<void> {
     const now = this.now()
     const row = await this.ledger_.findById(transactionId)
     if (row && !row.completed_at) {
-      await this.ledger_.patch(transactionId, { completed_at: now, completion_error: null }, now)
+      await this.ledger_.patch(
+        transactionId,
+        { completed_at: now, completion_error: null, completion_locked_until: null },
+        now
+      )
     }
   }
 
@@ -747,7 +772,11 @@ export default class MpesaModuleService extends MedusaService({
     if (row) {
       await this.ledger_.patch(
         transactionId,
-        { completion_attempts: row.completion_attempts + 1, completion_error: error.slice(0, 500) },
+        {
+          completion_attempts: row.completion_attempts + 1,
+          completion_error: error.slice(0, 500),
+          completion_locked_until: null,
+        },
         now
       )
     }

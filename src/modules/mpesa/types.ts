@@ -45,6 +45,7 @@ export type LedgerRow = {
   completed_at: Date | null
   completion_attempts: number
   completion_error: string | null
+  completion_locked_until: Date | null
   created_at: Date
   updated_at: Date
 }

@@ -45,6 +45,9 @@ const MpesaTransaction = model
     completed_at: model.dateTime().nullable(),
     completion_attempts: model.number().default(0),
     completion_error: model.text().nullable(),
+    // Lease so the capture subscriber and the recovery sweep never run Medusa's
+    // completion for the same cart at the same time.
+    completion_locked_until: model.dateTime().nullable(),
   })
   .indexes([{ on: ["status", "next_query_at"] }, { on: ["phone", "amount", "status"] }])
 

@@ -95,29 +95,23 @@ export class LedgerStore {
    */
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<LedgerRow[]> {
     const db = this.db()
-    return db.transaction(async (trx) => {
-      const due = await trx(TABLE)
-        .select("id")
-        .whereNull("deleted_at")
-        .where("status", "pending")
-        .whereNotNull("checkout_request_id")
-        .where((q) => q.where("next_query_at", "<=", now).orWhere("expires_at", "<=", now))
-        .orderBy("next_query_at", "asc")
-        .limit(limit)
-        .forUpdate()
-        .skipLocked()
-      if (!due.length) {
-        return []
-      }
-      const rows = await trx(TABLE)
-        .whereIn(
-          "id",
-          due.map((r: { id: string }) => r.id)
-        )
-        .update({ next_query_at: new Date(now.getTime() + leaseMs), updated_at: now })
-        .returning("*")
-      return rows as LedgerRow[]
-    })
+    // One statement (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)):
+    // no client-side transaction is held open between round trips.
+    const due = db(TABLE)
+      .select("id")
+      .whereNull("deleted_at")
+      .where("status", "pending")
+      .whereNotNull("checkout_request_id")
+      .where((q) => q.where("next_query_at", "<=", now).orWhere("expires_at", "<=", now))
+      .orderBy("next_query_at", "asc")
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+    const rows = await db(TABLE)
+      .whereIn("id", due)
+      .update({ next_query_at: new Date(now.getTime() + leaseMs), updated_at: now })
+      .returning("*")
+    return rows as LedgerRow[]
   }
 
   /** Claims one row for an on-demand query (authorizePayment); null if another worker holds it. */
@@ -150,6 +144,18 @@ export class LedgerStore {
       .where("status", "initiating")
       .where("updated_at", "<", olderThan)
       .update({ status: "indeterminate", updated_at: now })
+  }
+
+  /** Leases a paid, not yet completed row for completion; null if done or leased elsewhere. */
+  async claimCompletion(id: string, now: Date, leaseMs: number): Promise<LedgerRow | null> {
+    const rows = await this.db()(TABLE)
+      .where({ id, status: "paid", unmatched: false })
+      .whereNull("deleted_at")
+      .whereNull("completed_at")
+      .where((q) => q.whereNull("completion_locked_until").orWhere("completion_locked_until", "<", now))
+      .update({ completion_locked_until: new Date(now.getTime() + leaseMs) })
+      .returning("*")
+    return (rows[0] as LedgerRow | undefined) ?? null
   }
 
   /** Paid rows whose Medusa completion has not been recorded, oldest first. */
