@@ -85,11 +85,21 @@ async function main() {
   }
   const medusaBin = path.join(ROOT, "node_modules", ".bin", "medusa")
   let server
+  // `medusa develop` runs the server as a grandchild and does not stop it on
+  // SIGTERM, so the whole process group is signalled.
+  const killGroup = (sig) => {
+    try {
+      process.kill(-server.pid, sig)
+    } catch {}
+  }
   const cleanup = async () => {
     if (server && server.exitCode === null) {
-      server.kill("SIGTERM")
+      killGroup("SIGTERM")
       await Promise.race([new Promise((r) => server.once("exit", r)), sleep(8000)])
-      if (server.exitCode === null) server.kill("SIGKILL")
+    }
+    if (server) {
+      await sleep(500)
+      killGroup("SIGKILL")
     }
     await sim.close().catch(() => {})
     await db.stop()
@@ -103,7 +113,7 @@ async function main() {
     log(`database migrated and seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`)
 
     t = Date.now()
-    server = spawn(medusaBin, ["develop"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] })
+    server = spawn(medusaBin, ["develop"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"], detached: true })
     await waitForHealth(baseUrl, 180_000)
     log(`Medusa answered /health after ${((Date.now() - t) / 1000).toFixed(1)} s`)
 
@@ -134,6 +144,36 @@ async function main() {
       const { payment_collection } = await api("POST", "/store/payment-collections", { cart_id: cart.id })
       return { cartId: cart.id, collectionId: payment_collection.id }
     }
+    async function waitForOrders(cartIds, timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      while (Date.now() < deadline) {
+        const n = Number((await pg.query("select count(distinct cart_id) n from order_cart where cart_id = any($1) and deleted_at is null", [cartIds])).rows[0].n)
+        if (n >= cartIds.length) return
+        await sleep(100)
+      }
+    }
+    async function callbackToOrderMs(sessionIds) {
+      const { rows } = await pg.query(
+        `select extract(epoch from (o.created_at - cb.created_at)) * 1000 ms
+           from mpesa_transaction t
+           join mpesa_callback cb on cb.checkout_request_id = t.checkout_request_id and cb.status = 'applied'
+           join payment_session ps on ps.id = t.payment_session_id
+           join cart_payment_collection cpc on cpc.payment_collection_id = ps.payment_collection_id
+           join order_cart oc on oc.cart_id = cpc.cart_id
+           join "order" o on o.id = oc.order_id
+          where t.payment_session_id = any($1)`,
+        [sessionIds]
+      )
+      return rows.map((r) => Number(r.ms))
+    }
+    async function ackMs(sessionIds) {
+      const { rows } = await pg.query("select checkout_request_id from mpesa_transaction where payment_session_id = any($1)", [sessionIds])
+      const ids = new Set(rows.map((r) => r.checkout_request_id))
+      return sim
+        .callbacks()
+        .filter((c) => ids.has(c.reference) && c.outcome === "delivered")
+        .map((c) => new Date(c.finishedAt).getTime() - new Date(c.startedAt).getTime())
+    }
     async function timedSession(collectionId, providerId, data) {
       const t0 = process.hrtime.bigint()
       const res = await api("POST", `/store/payment-collections/${collectionId}/payment-sessions`, { provider_id: providerId, data })
@@ -149,7 +189,7 @@ async function main() {
       baseline.push(c)
     }
     const baselineMs = (await Promise.all(baseline.map((c) => timedSession(c.collectionId, "pp_system_default", {})))).map((r) => r.ms)
-    // Uncontended: one session at a time, each provider, to isolate the plugin's own cost.
+    // Uncontended: one checkout at a time, each provider, to isolate the plugin's own cost.
     const SEQ = 10
     const seqSystem = []
     const seqMpesa = []
@@ -157,66 +197,45 @@ async function main() {
       const a = await readyCart()
       seqSystem.push((await timedSession(a.collectionId, "pp_system_default", {})).ms)
       const b = await readyCart()
-      seqMpesa.push((await timedSession(b.collectionId, "pp_mpesa_mpesa", { phone: SUCCESS_PHONE })).ms)
+      const r = await timedSession(b.collectionId, "pp_mpesa_mpesa", { phone: SUCCESS_PHONE })
+      seqMpesa.push(r)
+      await waitForOrders([b.cartId], 30_000) // truly one at a time, completion included
     }
-    await sleep(3000) // let the sequential checkouts complete before the measured run
-    sim.reset()
 
     // The run: N carts, then N concurrent M-Pesa sessions; the simulator approves each.
+    // Stats are diffed, not reset: resetting the simulator would invalidate the shared token.
     const carts = await Promise.all([...Array(N)].map(() => readyCart()))
+    const before = sim.stats().calls
     const started = Date.now()
     const sessions = await Promise.all(carts.map((c) => timedSession(c.collectionId, "pp_mpesa_mpesa", { phone: SUCCESS_PHONE })))
     const mpesaMs = sessions.map((s) => s.ms)
-
-    // Wait until every cart has an order (or time runs out).
     const cartIds = carts.map((c) => c.cartId)
-    const deadline = Date.now() + 120_000
-    let ordered = 0
-    while (Date.now() < deadline) {
-      ordered = Number((await pg.query("select count(distinct cart_id) n from order_cart where cart_id = any($1) and deleted_at is null", [cartIds])).rows[0].n)
-      if (ordered >= N) break
-      await sleep(250)
-    }
+    await waitForOrders(cartIds, 120_000)
     const wallMs = Date.now() - started
     await sleep(1500) // let stragglers (duplicates, late queries) land before counting
+    const after = sim.stats().calls
 
     const orders = (await pg.query("select cart_id, count(*) n from order_cart where cart_id = any($1) and deleted_at is null group by cart_id", [cartIds])).rows
     const duplicates = orders.filter((r) => Number(r.n) > 1).length
     const totalOrders = orders.reduce((n, r) => n + Number(r.n), 0)
-    const latency = (
-      await pg.query(
-        `select extract(epoch from (o.created_at - cb.created_at)) * 1000 ms
-           from mpesa_transaction t
-           join mpesa_callback cb on cb.checkout_request_id = t.checkout_request_id and cb.status = 'applied'
-           join payment_session ps on ps.id = t.payment_session_id
-           join cart_payment_collection cpc on cpc.payment_collection_id = ps.payment_collection_id
-           join order_cart oc on oc.cart_id = cpc.cart_id
-           join "order" o on o.id = oc.order_id
-          where t.payment_session_id = any($1)`,
-        [sessions.map((s) => s.sessionId)]
-      )
-    ).rows.map((r) => Number(r.ms))
-    const acks = sim
-      .callbacks()
-      .filter((c) => c.kind === "stk" || c.reference?.startsWith("ws_CO"))
-      .map((c) => new Date(c.finishedAt).getTime() - new Date(c.startedAt).getTime())
-    const calls = sim.stats().calls
+    const latency = await callbackToOrderMs(sessions.map((x) => x.sessionId))
+    const seqLatency = await callbackToOrderMs(seqMpesa.map((x) => x.sessionId))
+    const acks = await ackMs(sessions.map((x) => x.sessionId))
+    const seqAcks = await ackMs(seqMpesa.map((x) => x.sessionId))
+    const calls = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]))
     const completed = Math.max(1, orders.length)
     await pg.end()
 
-    const p50add = pct(mpesaMs, 50) - pct(baselineMs, 50)
-    const p99add = pct(mpesaMs, 99) - pct(baselineMs, 99)
+    const seqMs = seqMpesa.map((x) => x.ms)
     console.log("")
-    console.log(`M-Pesa checkout benchmark: ${N} concurrent checkouts, simulator on loopback, database: ${db.kind}`)
-    console.log(`  orders created / expected     ${totalOrders} / ${N}   (carts with >1 order: ${duplicates})`)
-    console.log(`  wall time, push -> last order ${(wallMs / 1000).toFixed(1)} s`)
-    console.log(`  Daraja calls per checkout     stkPush ${(calls.stkPush / completed).toFixed(2)}, stkQuery ${(calls.stkQuery / completed).toFixed(2)}, oauth ${(calls.oauth / completed).toFixed(3)} (total oauth ${calls.oauth})`)
-    console.log(`  session creation, M-Pesa      p50 ${fmt(pct(mpesaMs, 50))}  p99 ${fmt(pct(mpesaMs, 99))}`)
-    console.log(`  session creation, system      p50 ${fmt(pct(baselineMs, 50))}  p99 ${fmt(pct(baselineMs, 99))}`)
-    console.log(`  plugin time added to push     p50 ${fmt(p50add)}  p99 ${fmt(p99add)}  (all ${N} at once, 2 cores shared)`)
-    console.log(`  same, one checkout at a time  p50 ${fmt(pct(seqMpesa, 50) - pct(seqSystem, 50))}  p99 ${fmt(pct(seqMpesa, 99) - pct(seqSystem, 99))}  (M-Pesa p50 ${fmt(pct(seqMpesa, 50))} vs system ${fmt(pct(seqSystem, 50))}, n=${SEQ})`)
-    console.log(`  callback -> order created     p50 ${fmt(pct(latency, 50))}  p99 ${fmt(pct(latency, 99))}  (n=${latency.length})`)
-    console.log(`  callback acknowledgement      p50 ${fmt(pct(acks, 50))}  p99 ${fmt(pct(acks, 99))}  (n=${acks.length})`)
+    console.log(`M-Pesa checkout benchmark: ${N} concurrent checkouts (+${SEQ} one at a time), simulator on loopback, database: ${db.kind}`)
+    console.log(`  orders created / expected      ${totalOrders} / ${N}   (carts with >1 order: ${duplicates})`)
+    console.log(`  wall time, pushes -> last order ${(wallMs / 1000).toFixed(1)} s`)
+    console.log(`  Daraja calls per checkout      stkPush ${(calls.stkPush / completed).toFixed(2)}, stkQuery ${(calls.stkQuery / completed).toFixed(2)}, oauth ${(calls.oauth / completed).toFixed(2)} (oauth calls in the run: ${calls.oauth})`)
+    console.log(`  plugin time added to the push  one at a time: p50 ${fmt(pct(seqMs, 50) - pct(seqSystem, 50))}  p99 ${fmt(pct(seqMs, 99) - pct(seqSystem, 99))}   (M-Pesa session p50 ${fmt(pct(seqMs, 50))} vs Medusa system provider ${fmt(pct(seqSystem, 50))})`)
+    console.log(`                                 ${N} at once:    p50 ${fmt(pct(mpesaMs, 50) - pct(baselineMs, 50))}  p99 ${fmt(pct(mpesaMs, 99) - pct(baselineMs, 99))}   (M-Pesa p50 ${fmt(pct(mpesaMs, 50))} vs system ${fmt(pct(baselineMs, 50))})`)
+    console.log(`  callback -> order created      one at a time: p50 ${fmt(pct(seqLatency, 50))}  p99 ${fmt(pct(seqLatency, 99))}   ${N} at once: p50 ${fmt(pct(latency, 50))}  p99 ${fmt(pct(latency, 99))}`)
+    console.log(`  callback acknowledgement       one at a time: p50 ${fmt(pct(seqAcks, 50))}  p99 ${fmt(pct(seqAcks, 99))}   ${N} at once: p50 ${fmt(pct(acks, 50))}  p99 ${fmt(pct(acks, 99))}`)
   } finally {
     await cleanup()
   }
