@@ -1,5 +1,5 @@
-import { startDarajaSimulator, type DarajaSimulator, type StkPrompt } from "../index"
-import { call, FAST, push, pushBody, startReceiver, token, type Receiver } from "./helpers"
+import { type DarajaSimulator, type StkPrompt } from "../index"
+import { call, push, pushBody, type Receiver, useSimulatorWithReceiver } from "./helpers"
 
 interface StkCallback {
   Body: { stkCallback: { CheckoutRequestID: string; ResultCode: number } }
@@ -11,20 +11,8 @@ describe("Daraja simulator: control API and virtual phone", () => {
   let sim: DarajaSimulator
   let receiver: Receiver
   let bearer: string
-
-  beforeAll(async () => {
-    sim = await startDarajaSimulator(FAST)
-    receiver = await startReceiver()
-  })
-  afterAll(async () => {
-    await sim.close()
-    await receiver.close()
-  })
-  beforeEach(async () => {
-    sim.reset()
-    receiver.reset()
-    bearer = await token(sim)
-  })
+  const env = useSimulatorWithReceiver()
+  beforeEach(() => ({ sim, receiver, bearer } = env))
 
   async function manualPrompt(amount = 1250): Promise<string> {
     return (await push(sim, bearer, pushBody({ PhoneNumber: MANUAL_PHONE, PartyA: MANUAL_PHONE, Amount: amount }, receiver.url))).CheckoutRequestID

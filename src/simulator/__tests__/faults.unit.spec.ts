@@ -1,6 +1,6 @@
 import http from "node:http"
 import { REJECTIONS, startDarajaSimulator, type DarajaSimulator, type RejectionKind } from "../index"
-import { call, errorBody, FAST, push, pushBody, query, startReceiver, token, type Receiver } from "./helpers"
+import { call, errorBody, FAST, push, pushBody, query, token, type Receiver, useSimulatorWithReceiver } from "./helpers"
 
 const PUSH = "/mpesa/stkpush/v1/processrequest"
 const MANUAL_PHONE = "254711000000"
@@ -31,20 +31,8 @@ describe("Daraja simulator: fault switches", () => {
   let sim: DarajaSimulator
   let receiver: Receiver
   let bearer: string
-
-  beforeAll(async () => {
-    sim = await startDarajaSimulator(FAST)
-    receiver = await startReceiver()
-  })
-  afterAll(async () => {
-    await sim.close()
-    await receiver.close()
-  })
-  beforeEach(async () => {
-    sim.reset()
-    receiver.reset()
-    bearer = await token(sim)
-  })
+  const env = useSimulatorWithReceiver()
+  beforeEach(() => ({ sim, receiver, bearer } = env))
 
   it("starts with every switch off and merges partial updates", () => {
     expect(sim.faults()).toEqual({

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net"
 import { nairobiTimestamp } from "../clock"
 import { stkPassword } from "../merchant-auth"
 import { SANDBOX_PASSKEY } from "../options"
-import type { DarajaSimulator } from "../server"
+import { startDarajaSimulator, type DarajaSimulator } from "../server"
 
 export const PAYBILL = "174379"
 export const STORE = "174380"
@@ -186,4 +186,33 @@ export function query(sim: DarajaSimulator, bearer: string, checkoutRequestId: s
 
 export function errorBody(code: string, message: string) {
   return { requestId: expect.any(String), errorCode: code, errorMessage: message }
+}
+
+export interface SimulatorWithReceiver {
+  sim: DarajaSimulator
+  receiver: Receiver
+  bearer: string
+}
+
+/**
+ * Registers the hooks most simulator specs share: one fast simulator and one
+ * callback receiver per file, both reset and a fresh token issued before each
+ * test. Read the fields inside tests (they are filled in by the hooks).
+ */
+export function useSimulatorWithReceiver(): SimulatorWithReceiver {
+  const env = {} as SimulatorWithReceiver
+  beforeAll(async () => {
+    env.sim = await startDarajaSimulator(FAST)
+    env.receiver = await startReceiver()
+  })
+  afterAll(async () => {
+    await env.sim?.close()
+    await env.receiver?.close()
+  })
+  beforeEach(async () => {
+    env.sim.reset()
+    env.receiver.reset()
+    env.bearer = await token(env.sim)
+  })
+  return env
 }

@@ -1,6 +1,6 @@
 import { startDarajaSimulator, OUTCOME_TABLE, RESULT_DESCRIPTIONS, type DarajaSimulator } from "../index"
 import { nairobiTimestamp, parseNairobiTimestamp } from "../clock"
-import { errorBody, FAST, push, pushBody, query, startReceiver, STORE, TILL, tillPushBody, token, type Receiver } from "./helpers"
+import { errorBody, FAST, push, pushBody, query, STORE, TILL, tillPushBody, token, type Receiver, useSimulatorWithReceiver } from "./helpers"
 
 interface StkCallback {
   Body: {
@@ -20,20 +20,8 @@ describe("Daraja simulator: outcomes, callbacks and STK query", () => {
   let sim: DarajaSimulator
   let receiver: Receiver
   let bearer: string
-
-  beforeAll(async () => {
-    sim = await startDarajaSimulator(FAST)
-    receiver = await startReceiver()
-  })
-  afterAll(async () => {
-    await sim.close()
-    await receiver.close()
-  })
-  beforeEach(async () => {
-    sim.reset()
-    receiver.reset()
-    bearer = await token(sim)
-  })
+  const env = useSimulatorWithReceiver()
+  beforeEach(() => ({ sim, receiver, bearer } = env))
 
   const successes = Object.entries(OUTCOME_TABLE).filter(([, rule]) => rule.resultCode === 0)
   const failures = Object.entries(OUTCOME_TABLE).filter(([, rule]) => rule.resultCode !== 0)

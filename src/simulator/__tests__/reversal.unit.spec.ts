@@ -1,6 +1,6 @@
 import { constants, generateKeyPairSync, publicEncrypt } from "node:crypto"
-import { startDarajaSimulator, type DarajaSimulator, type ResultCallbackBody } from "../index"
-import { call, errorBody, FAST, PAYBILL, push, pushBody, startReceiver, STORE, TILL, tillPushBody, token, type Receiver } from "./helpers"
+import { type DarajaSimulator, type ResultCallbackBody } from "../index"
+import { call, errorBody, PAYBILL, push, pushBody, STORE, TILL, tillPushBody, token, type Receiver, useSimulatorWithReceiver } from "./helpers"
 
 const REVERSAL = "/mpesa/reversal/v1/request"
 const STATUS = "/mpesa/transactionstatus/v1/query"
@@ -13,20 +13,8 @@ describe("Daraja simulator: reversal and transaction status", () => {
   let sim: DarajaSimulator
   let receiver: Receiver
   let bearer: string
-
-  beforeAll(async () => {
-    sim = await startDarajaSimulator(FAST)
-    receiver = await startReceiver()
-  })
-  afterAll(async () => {
-    await sim.close()
-    await receiver.close()
-  })
-  beforeEach(async () => {
-    sim.reset()
-    receiver.reset()
-    bearer = await token(sim)
-  })
+  const env = useSimulatorWithReceiver()
+  beforeEach(() => ({ sim, receiver, bearer } = env))
 
   function reversalBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     return {
