@@ -2,9 +2,7 @@ import { MedusaError, MedusaService } from "@medusajs/framework/utils"
 import type { BigNumberInput, IEventBusModuleService, Logger } from "@medusajs/framework/types"
 import { createHash } from "crypto"
 import {
-  DarajaApiError,
   DarajaClient,
-  DarajaValidationError,
   DARAJA_BASE_URLS,
   classifyDarajaError,
   describeResultCode,
@@ -12,8 +10,11 @@ import {
   normalizeKenyanPhone,
   parseStkCallback,
   type StkCallback,
-  type StkQueryOutcome,
 } from "../../lib/daraja"
+import { CallbackApplication } from "./callback-application"
+import { errorSummary, toMedusaError } from "./error-mapping"
+import { QuerySettlement } from "./query-settlement"
+import type { SettlementContext } from "./settlement-context"
 import { renderAccountReference } from "./account-reference"
 import { assertKes, toWholeShillings } from "./amount"
 import { defaultMessage, MESSAGES } from "./customer-messages"
@@ -25,8 +26,8 @@ import { callbackUrlFor, parseMpesaOptions, type MpesaOptions } from "./options"
 import { CallbackStore } from "./stores/callback-store"
 import { LedgerStore } from "./stores/ledger-store"
 import { DatabaseTokenCache } from "./stores/token-store"
-import type { CallbackOutcome, CallbackRow, Knex, LedgerRow, MpesaPaymentView } from "./types"
-import { FAILURE_STATUSES, OPEN_STATUSES } from "./types"
+import type { CallbackOutcome, Knex, LedgerRow, MpesaPaymentView } from "./types"
+import { FAILURE_STATUSES } from "./types"
 
 type InjectedDependencies = {
   logger: Logger
@@ -40,8 +41,6 @@ const QUERY_LEASE_MS = 30_000
 const CALLBACK_LEASE_MS = 60_000
 /** How long one worker holds a paid payment while Medusa completes its cart. */
 const COMPLETION_LEASE_MS = 120_000
-/** Callbacks waiting for a push we never saw are given up as suspicious after this. */
-const ORPHAN_CALLBACK_TTL_MS = 15 * 60_000
 
 /**
  * The `mpesa` module: owns the ledger, the callback inbox, the shared token
@@ -66,6 +65,8 @@ export default class MpesaModuleService extends MedusaService({
   } = { options: null, daraja: null, now: () => new Date() }
   protected readonly ledger_: LedgerStore
   protected readonly callbacks_: CallbackStore
+  protected readonly settlement_: QuerySettlement
+  protected readonly callbackApplication_: CallbackApplication
 
   constructor(container: InjectedDependencies, options?: unknown) {
     // eslint-disable-next-line prefer-rest-params
@@ -76,6 +77,18 @@ export default class MpesaModuleService extends MedusaService({
     const db = () => this.container_.__pg_connection__
     this.ledger_ = new LedgerStore(db)
     this.callbacks_ = new CallbackStore(db)
+    // Closures over the real instance: this constructor's `this` is never a proxy.
+    const ctx: SettlementContext = {
+      ledger: this.ledger_,
+      callbacks: this.callbacks_,
+      logger: this.logger_,
+      config: () => this.getConfig(),
+      daraja: () => this.daraja(),
+      now: () => this.now(),
+      emit: (name, id) => this.emit(name, id),
+    }
+    this.settlement_ = new QuerySettlement(ctx)
+    this.callbackApplication_ = new CallbackApplication(ctx, this.settlement_)
   }
 
   // ---------------------------------------------------------------- config
@@ -312,7 +325,7 @@ export default class MpesaModuleService extends MedusaService({
    * STK Push Query.
    */
   async processCallback(callbackId: string): Promise<CallbackOutcome | null> {
-    const outcome = await this.callbacks_.withLease(callbackId, this.now(), CALLBACK_LEASE_MS, (cb) => this.applyCallback(cb))
+    const outcome = await this.callbacks_.withLease(callbackId, this.now(), CALLBACK_LEASE_MS, (cb) => this.callbackApplication_.applyCallback(cb))
     if (outcome?.captured && outcome.transaction_id) {
       await this.emitCaptured(outcome.transaction_id)
     }
@@ -326,280 +339,6 @@ export default class MpesaModuleService extends MedusaService({
       }
     }
     return outcome
-  }
-
-  protected async applyCallback(cb: CallbackRow): Promise<CallbackOutcome> {
-    const now = this.now()
-    const finish = async (status: CallbackOutcome["status"], note: string, tx: LedgerRow | null, captured = false) => {
-      await this.callbacks_.finish(cb.id, status, note, tx?.id ?? null, now)
-      if (status === "suspicious") {
-        this.logger_.warn(`M-Pesa: suspicious callback ${cb.id}: ${note}`)
-      }
-      return { status, note, transaction_id: tx?.id ?? null, captured }
-    }
-    const defer = async (status: CallbackOutcome["status"], note: string, tx: LedgerRow | null) => {
-      await this.callbacks_.defer(cb.id, status, note, tx?.id ?? null, now)
-      return { status, note, transaction_id: tx?.id ?? null, captured: false }
-    }
-
-    let callback: StkCallback
-    try {
-      callback = parseStkCallback(cb.payload)
-    } catch (e) {
-      return finish("invalid", e instanceof Error ? e.message : "unreadable callback", null)
-    }
-    const success = callback.resultCode === "0"
-
-    let tx = await this.ledger_.findByCheckoutRequestId(callback.checkoutRequestId)
-    if (!tx && success && callback.metadata?.phoneNumber && callback.metadata.amount !== undefined) {
-      // The push response was lost: adopt the one open push with this phone and amount.
-      const since = new Date(now.getTime() - this.getConfig().expiryMs - 60_000)
-      const candidate = await this.ledger_.findIndeterminateMatch(
-        callback.metadata.phoneNumber,
-        callback.metadata.amount,
-        since
-      )
-      if (candidate) {
-        tx = await this.ledger_.transition(
-          candidate.id,
-          ["indeterminate"],
-          { checkout_request_id: callback.checkoutRequestId, merchant_request_id: callback.merchantRequestId, status: "pending" },
-          now
-        )
-      }
-    }
-    if (!tx) {
-      if (now.getTime() - new Date(cb.created_at).getTime() > ORPHAN_CALLBACK_TTL_MS) {
-        return finish("suspicious", "unknown CheckoutRequestID: no push of ours carries it", null)
-      }
-      // Possibly earlier than our own push response: keep it for when the id is recorded.
-      return defer("waiting", "no push with this CheckoutRequestID yet", null)
-    }
-
-    await this.ledger_.patch(tx.id, { callback_received_at: tx.callback_received_at ?? now }, now)
-
-    if (!success) {
-      return this.applyFailureCallback(cb, callback, tx, finish, defer)
-    }
-    return this.applySuccessCallback(callback, tx, finish, defer)
-  }
-
-  protected async applySuccessCallback(
-    callback: StkCallback,
-    tx: LedgerRow,
-    finish: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null, captured?: boolean) => Promise<CallbackOutcome>,
-    defer: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null) => Promise<CallbackOutcome>
-  ): Promise<CallbackOutcome> {
-    const now = this.now()
-    const receipt = callback.metadata?.mpesaReceiptNumber ?? null
-    const paidAmount = callback.metadata?.amount
-
-    if (paidAmount === undefined || paidAmount !== tx.amount) {
-      return finish("suspicious", `amount ${paidAmount ?? "missing"} does not match the KES ${tx.amount} pushed`, tx)
-    }
-    if (!receipt) {
-      return finish("suspicious", "success without an M-Pesa receipt number", tx)
-    }
-    if (tx.status === "paid") {
-      if (tx.mpesa_receipt_number === receipt) {
-        return finish("duplicate", "already paid with this receipt", tx)
-      }
-      if (!tx.mpesa_receipt_number) {
-        // Paid on a status query (which carries no receipt): the late callback completes the record.
-        const ok = await this.safePatchReceipt(tx, callback, now)
-        return ok ? finish("duplicate", "receipt recorded for a payment confirmed by query", tx) : finish("suspicious", `receipt ${receipt} already belongs to another payment`, tx)
-      }
-      return finish("suspicious", `a different receipt (${receipt}) for an already paid push`, tx)
-    }
-    // Daraja's own verdicts (a failure result code) are final; only our local
-    // expiry timer can be overtaken by money that really moved.
-    const expiredByTimer = tx.status === "expired" && !tx.result_code
-    if (FAILURE_STATUSES.includes(tx.status) && !expiredByTimer) {
-      return finish("suspicious", `success reported for a push that already ended as ${tx.status} (${tx.result_code})`, tx)
-    }
-
-    if (this.getConfig().confirmWithQuery) {
-      let query: StkQueryOutcome
-      try {
-        query = await this.queryDaraja(tx)
-      } catch (e) {
-        return defer("received", `confirmation query failed (${errorSummary(e)}); will retry`, tx)
-      }
-      if (query.status === "pending") {
-        return defer("received", "Daraja still reports the transaction as processing; will retry", tx)
-      }
-      if (query.resultCode !== "0") {
-        await this.applyFinalResult(tx, query.resultCode, query.resultDesc, "query")
-        return finish("suspicious", `success callback contradicted by STK Push Query (ResultCode ${query.resultCode})`, tx)
-      }
-    }
-
-    let won: LedgerRow | null
-    try {
-      won = await this.ledger_.transition(
-        tx.id,
-        [...OPEN_STATUSES, "expired"],
-        {
-          status: "paid",
-          result_code: "0",
-          result_desc: callback.resultDesc,
-          customer_message: MESSAGES.paid(receipt),
-          mpesa_receipt_number: receipt,
-          paid_amount: paidAmount,
-          paid_phone: callback.metadata?.phoneNumber ?? null,
-          transaction_date: callback.metadata?.transactionDate ?? null,
-          confirmed_by: this.getConfig().confirmWithQuery ? "callback+query" : "callback",
-          settled_at: now,
-          next_query_at: null,
-          unmatched: !!tx.session_closed_at,
-        },
-        now
-      )
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        return finish("suspicious", `receipt ${receipt} already belongs to another payment`, tx)
-      }
-      throw e
-    }
-    if (!won) {
-      return finish("duplicate", "another callback or query settled this push first", tx)
-    }
-    if (won.unmatched) {
-      this.logger_.warn(
-        `M-Pesa: payment ${receipt} (KES ${tx.amount}) arrived after its session ${tx.payment_session_id} was closed; kept as unmatched`
-      )
-      return finish("applied", "paid after the session was closed: kept as an unmatched payment", won)
-    }
-    return finish("applied", "payment captured", won, true)
-  }
-
-  protected async applyFailureCallback(
-    _cb: CallbackRow,
-    callback: StkCallback,
-    tx: LedgerRow,
-    finish: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null, captured?: boolean) => Promise<CallbackOutcome>,
-    defer: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null) => Promise<CallbackOutcome>
-  ): Promise<CallbackOutcome> {
-    if (tx.status === "paid") {
-      return finish("suspicious", `failure ${callback.resultCode} reported for a paid push`, tx)
-    }
-    if (!OPEN_STATUSES.includes(tx.status)) {
-      return finish("duplicate", `push already ended as ${tx.status}`, tx)
-    }
-    if (this.getConfig().confirmWithQuery) {
-      // A forged failure must not cancel a push the shopper may still pay.
-      let query: StkQueryOutcome
-      try {
-        query = await this.queryDaraja(tx)
-      } catch (e) {
-        return defer("received", `confirmation query failed (${errorSummary(e)}); will retry`, tx)
-      }
-      if (query.status === "pending") {
-        return defer("received", "Daraja still reports the transaction as processing; will retry", tx)
-      }
-      // applyFinalResult emits the capture itself if the query says the money moved.
-      await this.applyFinalResult(tx, query.resultCode, query.resultDesc, "callback+query")
-      if (query.resultCode !== callback.resultCode) {
-        return finish("suspicious", `callback said ${callback.resultCode}, STK Push Query says ${query.resultCode}`, tx)
-      }
-      return finish("applied", `push ended with ResultCode ${callback.resultCode}`, tx)
-    }
-    await this.applyFinalResult(tx, callback.resultCode, callback.resultDesc, "callback")
-    return finish("applied", `push ended with ResultCode ${callback.resultCode}`, tx)
-  }
-
-  /**
-   * Applies Daraja's final verdict for a push (from a callback or a query).
-   * A success learnt from a query carries no receipt; the callback, if it
-   * ever arrives, fills it in.
-   */
-  protected async applyFinalResult(
-    tx: LedgerRow,
-    resultCode: string,
-    resultDesc: string,
-    confirmedBy: string
-  ): Promise<{ row: LedgerRow; captured: boolean } | null> {
-    const now = this.now()
-    const info = describeResultCode(resultCode)
-    if (info.state === "paid") {
-      const won = await this.ledger_.transition(
-        tx.id,
-        [...OPEN_STATUSES, "expired"],
-        {
-          status: "paid",
-          result_code: info.code,
-          result_desc: resultDesc,
-          customer_message: MESSAGES.paid(null),
-          paid_amount: tx.amount,
-          confirmed_by: confirmedBy,
-          settled_at: now,
-          next_query_at: null,
-          unmatched: !!tx.session_closed_at,
-        },
-        now
-      )
-      if (won && !won.unmatched) {
-        await this.emitCaptured(won.id)
-      }
-      return won ? { row: won, captured: !won.unmatched } : null
-    }
-    const won = await this.ledger_.transition(
-      tx.id,
-      OPEN_STATUSES,
-      {
-        status: info.state,
-        result_code: info.code,
-        result_desc: resultDesc,
-        customer_message: info.customerMessage,
-        confirmed_by: confirmedBy,
-        settled_at: now,
-        next_query_at: null,
-      },
-      now
-    )
-    if (won) {
-      await this.emit(MPESA_PAYMENT_FAILED, won.id)
-    }
-    return won ? { row: won, captured: false } : null
-  }
-
-  protected async safePatchReceipt(tx: LedgerRow, callback: StkCallback, now: Date): Promise<boolean> {
-    try {
-      await this.ledger_.patch(
-        tx.id,
-        {
-          mpesa_receipt_number: callback.metadata?.mpesaReceiptNumber ?? null,
-          paid_phone: callback.metadata?.phoneNumber ?? null,
-          transaction_date: callback.metadata?.transactionDate ?? null,
-          customer_message: MESSAGES.paid(callback.metadata?.mpesaReceiptNumber ?? null),
-        },
-        now
-      )
-      return true
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        return false
-      }
-      throw e
-    }
-  }
-
-  protected async queryDaraja(tx: LedgerRow): Promise<StkQueryOutcome> {
-    const config = this.getConfig()
-    if (!tx.checkout_request_id) {
-      return { status: "pending", description: "no CheckoutRequestID to query" }
-    }
-    const now = this.now()
-    await this.ledger_.patch(
-      tx.id,
-      { query_attempts: tx.query_attempts + 1, last_queried_at: now },
-      now
-    )
-    return this.daraja().stkQuery({
-      shortcode: config.shortcode,
-      passkey: config.passkey,
-      checkoutRequestId: tx.checkout_request_id,
-    })
   }
 
   protected async emitCaptured(transactionId: string): Promise<void> {
@@ -637,7 +376,7 @@ export default class MpesaModuleService extends MedusaService({
     }
     const claimed = await this.ledger_.claimForQuery(row.id, now, QUERY_LEASE_MS)
     if (claimed) {
-      await this.settleByQuery(claimed)
+      await this.settlement_.settleByQuery(claimed)
     }
     const latest = await this.ledger_.findById(row.id)
     return latest ? this.toView(latest) : null
@@ -674,7 +413,7 @@ export default class MpesaModuleService extends MedusaService({
 
     const due = await this.ledger_.claimDue(now, options.limit ?? 25, QUERY_LEASE_MS)
     for (const row of due) {
-      const result = await this.settleByQuery(row)
+      const result = await this.settlement_.settleByQuery(row)
       summary.queried++
       if (result === "settled") summary.settled++
       if (result === "expired") summary.expired++
@@ -684,46 +423,6 @@ export default class MpesaModuleService extends MedusaService({
       }
     }
     return summary
-  }
-
-  protected async settleByQuery(row: LedgerRow): Promise<"settled" | "pending" | "expired" | "rate_limited" | "error"> {
-    const config = this.getConfig()
-    const now = this.now()
-    let outcome: StkQueryOutcome
-    try {
-      outcome = await this.queryDaraja(row)
-    } catch (e) {
-      const rateLimited =
-        e instanceof DarajaApiError && (e.info.meaning === "rate_limited" || e.info.meaning === "system_busy")
-      await this.ledger_.patch(
-        row.id,
-        { next_query_at: new Date(now.getTime() + (rateLimited ? 60_000 : config.queryBackoffMs)) },
-        now
-      )
-      this.logger_.warn(`M-Pesa: status query for ${row.checkout_request_id} failed: ${errorSummary(e)}`)
-      return rateLimited ? "rate_limited" : "error"
-    }
-    if (outcome.status === "completed") {
-      const settled = await this.applyFinalResult(row, outcome.resultCode, outcome.resultDesc, "query")
-      return settled ? "settled" : "pending"
-    }
-    if (now >= new Date(row.expires_at)) {
-      const expired = await this.ledger_.transition(
-        row.id,
-        ["pending"],
-        { status: "expired", customer_message: MESSAGES.expiredByTimer, settled_at: now, next_query_at: null },
-        now
-      )
-      if (expired) {
-        await this.emit(MPESA_PAYMENT_FAILED, expired.id)
-      }
-      return expired ? "expired" : "pending"
-    }
-    // Back off: 1x, 2x, 3x … the configured step, never past expiry.
-    const step = config.queryBackoffMs * Math.max(1, row.query_attempts + 1)
-    const next = Math.min(now.getTime() + step, new Date(row.expires_at).getTime())
-    await this.ledger_.patch(row.id, { next_query_at: new Date(next) }, now)
-    return "pending"
   }
 
   // ---------------------------------------------------------------- completion bookkeeping
@@ -809,36 +508,4 @@ function isRetryable(row: LedgerRow): boolean {
 
 function withMeta(msg: string, meta?: Record<string, unknown>): string {
   return meta && Object.keys(meta).length ? `M-Pesa: ${msg} ${JSON.stringify(meta)}` : `M-Pesa: ${msg}`
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: string }).code === "23505"
-}
-
-function errorSummary(e: unknown): string {
-  if (e instanceof Error) {
-    return `${e.name}: ${e.message}`
-  }
-  return "unknown error"
-}
-
-/** Turns a Daraja error into the MedusaError a shopper sees; secrets never reach either. */
-export function toMedusaError(e: unknown): MedusaError {
-  if (e instanceof MedusaError) {
-    return e
-  }
-  if (e instanceof DarajaValidationError) {
-    return new MedusaError(MedusaError.Types.INVALID_DATA, e.message)
-  }
-  if (e instanceof DarajaApiError) {
-    const type =
-      e.info.meaning === "bad_credentials" || e.info.meaning === "merchant_not_found" || e.info.meaning === "invalid_grant"
-        ? MedusaError.Types.UNEXPECTED_STATE
-        : MedusaError.Types.NOT_ALLOWED
-    return new MedusaError(type, `${e.info.customerMessage} (Daraja ${e.errorCode})`)
-  }
-  return new MedusaError(
-    MedusaError.Types.UNEXPECTED_STATE,
-    "We could not reach M-Pesa just now. Please try again in a minute."
-  )
 }
