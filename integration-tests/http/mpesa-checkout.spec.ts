@@ -9,6 +9,7 @@ import type MpesaModuleService from "../../src/modules/mpesa/service"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { applyTestEnv, TEST_CALLBACK_SECRET, MPESA_TEST_ENV } from "../helpers/env"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
+import { successCallbackBody } from "../helpers/stk-callback"
 
 applyTestEnv()
 jest.setTimeout(120_000)
@@ -78,24 +79,7 @@ medusaIntegrationTestRunner({
     }
 
     function successBody(checkoutRequestId: string, amount: number, receipt = "FORGED0001") {
-      return {
-        Body: {
-          stkCallback: {
-            MerchantRequestID: "forged-merchant-request",
-            CheckoutRequestID: checkoutRequestId,
-            ResultCode: 0,
-            ResultDesc: "The service request is processed successfully.",
-            CallbackMetadata: {
-              Item: [
-                { Name: "Amount", Value: amount },
-                { Name: "MpesaReceiptNumber", Value: receipt },
-                { Name: "TransactionDate", Value: 20261124120000 },
-                { Name: "PhoneNumber", Value: 254722000111 },
-              ],
-            },
-          },
-        },
-      }
+      return successCallbackBody({ checkoutRequestId, amount, receipt })
     }
 
     beforeAll(async () => {

@@ -15,15 +15,26 @@ import { describeZodError } from "./validation"
 
 /** The part of the simulator the control API drives (DarajaSimulator satisfies it). */
 export interface SimulatorControls {
+  /** PEM (SPKI) public key to encrypt SecurityCredential with; also served at GET /simulator/certificate. */
   readonly publicKeyPem: string
+  /** Every STK prompt since start / reset, with its state. */
   prompts(): StkPrompt[]
+  /** The customer enters their PIN: the prompt will succeed (callback after the callback delay). */
   approve(checkoutRequestId: string): StkPrompt
+  /** The customer declines or fails: 1032 cancelled by default, or any non-zero result code. */
   decline(checkoutRequestId: string, resultCode?: number): StkPrompt
+  /** The prompt goes unanswered: 1037. */
   timeout(checkoutRequestId: string): StkPrompt
   faults(): SimulatorFaults
+  /** Changes some fault switches; the rest keep their values. Returns all of them. */
   setFaults(update: FaultsUpdate): SimulatorFaults
+  /**
+   * Clears prompts, faults, stats, tokens, callback records and the payment ledger, cancels pending
+   * timers and aborts callbacks in flight.
+   */
   reset(): void
   stats(): SimulatorStats
+  /** Recent callback deliveries (STK and Result callbacks), oldest first. */
   callbacks(): CallbackDelivery[]
 }
 

@@ -8,6 +8,7 @@ import type { CallbackDispatcher, CallbackKind } from "./callbacks"
 import type { Scheduler } from "./clock"
 import type { IdFactory } from "./ids"
 import { json, type Reply } from "./replies"
+import type { Ledger } from "./ledger"
 import { SecurityCredentialKeys } from "./security-credential"
 
 export interface ResultParameter {
@@ -46,6 +47,16 @@ export function startConversation(ids: IdFactory): Conversation {
   return { originatorConversationId: ids.originatorConversationId(), conversationId: ids.conversationId() }
 }
 
+/** The fields every `{Result: …}` body of one conversation starts with. */
+export function resultHeader(conversation: Conversation, reference: { Key: string; Value: string }) {
+  return {
+    ResultType: 0 as const,
+    OriginatorConversationID: conversation.originatorConversationId,
+    ConversationID: conversation.conversationId,
+    ReferenceData: { ReferenceItem: reference },
+  }
+}
+
 export function acceptedReply(conversation: Conversation): Reply {
   return json(200, {
     OriginatorConversationID: conversation.originatorConversationId,
@@ -53,6 +64,14 @@ export function acceptedReply(conversation: Conversation): Reply {
     ResponseCode: "0",
     ResponseDescription: "Accept the service request successfully.",
   })
+}
+
+/** What a Reversal or Transaction Status handler needs from the simulator. */
+export interface ResultRequestDeps {
+  ids: IdFactory
+  keys: SecurityCredentialKeys
+  ledger: Ledger
+  delivery: ResultDelivery
 }
 
 export interface ResultDelivery {

@@ -5,8 +5,6 @@
 import { z } from "zod"
 import { nairobiTimestamp } from "./clock"
 import type { JsonBody } from "./http-io"
-import type { IdFactory } from "./ids"
-import type { Ledger } from "./ledger"
 import type { Reply } from "./replies"
 import {
   acceptedReply,
@@ -19,9 +17,9 @@ import {
   startConversation,
   SUCCESS_DESC,
   type ResultCallbackBody,
-  type ResultDelivery,
+  resultHeader,
+  type ResultRequestDeps,
 } from "./result-callback"
-import type { SecurityCredentialKeys } from "./security-credential"
 import { digitString, urlField, validateBody, wholeAmount } from "./validation"
 
 export const reversalSchema = z.object({
@@ -40,12 +38,8 @@ export const reversalSchema = z.object({
   Occasion: z.string().max(100).optional(),
 })
 
-export interface ReversalDeps {
-  ids: IdFactory
-  keys: SecurityCredentialKeys
-  ledger: Ledger
-  delivery: ResultDelivery
-}
+/** Kept as a name of its own for callers; the same needs as every Result request. */
+export type ReversalDeps = ResultRequestDeps
 
 export function handleReversal(body: JsonBody, deps: ReversalDeps): Reply {
   const validated = validateBody(reversalSchema, body, "Initiator")
@@ -54,12 +48,7 @@ export function handleReversal(body: JsonBody, deps: ReversalDeps): Reply {
   const conversation = startConversation(deps.ids)
   const now = new Date()
 
-  const base = {
-    ResultType: 0 as const,
-    OriginatorConversationID: conversation.originatorConversationId,
-    ConversationID: conversation.conversationId,
-    ReferenceData: { ReferenceItem: { Key: "QueueTimeoutURL", Value: request.QueueTimeOutURL } },
-  }
+  const base = resultHeader(conversation, { Key: "QueueTimeoutURL", Value: request.QueueTimeOutURL })
   // Failed results carry a placeholder TransactionID ("SKE0000000"), as Daraja's do.
   const failure = (code: number | string, desc: string): ResultCallbackBody => ({
     Result: { ...base, ResultCode: code, ResultDesc: desc, TransactionID: deps.ids.placeholderTransactionId(now) },

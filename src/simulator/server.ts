@@ -29,31 +29,10 @@ export interface DarajaSimulator extends SimulatorControls {
   /** Base URL, e.g. "http://127.0.0.1:4010": use it as the Daraja client's baseUrl. */
   readonly url: string
   readonly port: number
-  /** PEM (SPKI) public key to encrypt SecurityCredential with; also served at GET /simulator/certificate. */
-  readonly publicKeyPem: string
   /** The options in force, defaults filled in. */
   readonly options: Readonly<ResolvedOptions>
   /** Stops timers, aborts callbacks in flight, ends hung requests and closes the server. */
   close(): Promise<void>
-  /** Every STK prompt since start / reset, with its state. */
-  prompts(): StkPrompt[]
-  /** The customer enters their PIN: the prompt will succeed (callback after the callback delay). */
-  approve(checkoutRequestId: string): StkPrompt
-  /** The customer declines or fails: 1032 cancelled by default, or any non-zero result code. */
-  decline(checkoutRequestId: string, resultCode?: number): StkPrompt
-  /** The prompt goes unanswered: 1037. */
-  timeout(checkoutRequestId: string): StkPrompt
-  faults(): SimulatorFaults
-  /** Changes some fault switches; the rest keep their values. Returns all of them. */
-  setFaults(update: FaultsUpdate): SimulatorFaults
-  /**
-   * Clears prompts, faults, stats, tokens, callback records and the payment ledger, cancels pending
-   * timers and aborts callbacks in flight.
-   */
-  reset(): void
-  stats(): SimulatorStats
-  /** Recent callback deliveries (STK and Result callbacks), oldest first. */
-  callbacks(): CallbackDelivery[]
   /**
    * Resolves with the first prompt, existing or future, that matches `predicate` (default: any
    * prompt waiting for the customer). Rejects after `timeoutMs` (default 5000).

@@ -5,8 +5,6 @@
  */
 import { z } from "zod"
 import type { JsonBody } from "./http-io"
-import type { IdFactory } from "./ids"
-import type { Ledger } from "./ledger"
 import type { Reply } from "./replies"
 import {
   acceptedReply,
@@ -19,9 +17,9 @@ import {
   startConversation,
   SUCCESS_DESC,
   type ResultCallbackBody,
-  type ResultDelivery,
+  resultHeader,
+  type ResultRequestDeps,
 } from "./result-callback"
-import type { SecurityCredentialKeys } from "./security-credential"
 import { digitString, urlField, validateBody } from "./validation"
 
 export const transactionStatusSchema = z
@@ -43,12 +41,8 @@ export const transactionStatusSchema = z
   })
   .refine((r) => Boolean(r.TransactionID) || Boolean(r.OriginalConversationID), { path: ["TransactionID"] })
 
-export interface TransactionStatusDeps {
-  ids: IdFactory
-  keys: SecurityCredentialKeys
-  ledger: Ledger
-  delivery: ResultDelivery
-}
+/** Kept as a name of its own for callers; the same needs as every Result request. */
+export type TransactionStatusDeps = ResultRequestDeps
 
 export function handleTransactionStatus(body: JsonBody, deps: TransactionStatusDeps): Reply {
   const validated = validateBody(transactionStatusSchema, body, "Initiator")
@@ -57,12 +51,7 @@ export function handleTransactionStatus(body: JsonBody, deps: TransactionStatusD
   const conversation = startConversation(deps.ids)
   const now = new Date()
 
-  const base = {
-    ResultType: 0 as const,
-    OriginatorConversationID: conversation.originatorConversationId,
-    ConversationID: conversation.conversationId,
-    ReferenceData: { ReferenceItem: { Key: "Occasion", Value: request.Occasion ?? "" } },
-  }
+  const base = resultHeader(conversation, { Key: "Occasion", Value: request.Occasion ?? "" })
   const failure = (code: number, desc: string): ResultCallbackBody => ({
     Result: { ...base, ResultCode: code, ResultDesc: desc, TransactionID: deps.ids.placeholderTransactionId(now) },
   })

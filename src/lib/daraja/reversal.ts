@@ -50,7 +50,8 @@ export async function reversal(caller: DarajaCaller, input: ReversalParams): Pro
   }
   const data = await caller.post(endpoint, body, {
     idempotent: false,
-    secrets: [params.initiatorPassword, securityCredential],
+    // Result URLs may carry a path secret, like the STK CallBackURL.
+    secrets: [params.initiatorPassword, securityCredential, params.resultUrl, params.queueTimeOutUrl],
   })
   const accepted = parseAsyncRequestAccepted(data, endpoint)
   caller.logger.info("daraja reversal accepted", {

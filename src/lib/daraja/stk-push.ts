@@ -74,7 +74,8 @@ export async function stkPush(caller: DarajaCaller, input: StkPushParams): Promi
     TransactionDesc: sanitizeTransactionDesc(params.transactionDesc),
   }
 
-  const data = await caller.post(endpoint, body, { idempotent: false, secrets: [params.passkey, password] })
+  // The CallBackURL is a secret too: stores put an unguessable token in its path.
+  const data = await caller.post(endpoint, body, { idempotent: false, secrets: [params.passkey, password, params.callbackUrl] })
   const accepted = parseResponse(stkPushResponseSchema, data, endpoint)
 
   caller.logger.info("daraja stk push accepted", {

@@ -2,7 +2,7 @@ import { z } from "zod"
 import { parseAsyncRequestAccepted, type AsyncRequestAccepted } from "./async-request"
 import type { DarajaCaller } from "./caller"
 import { DARAJA_PATHS } from "./constants"
-import { httpUrlField, nonEmpty, occasionField, remarksField, shortcodeField, transactionIdField } from "./fields"
+import { httpUrlField, nonEmpty, occasionField, remarksField, transactionIdField } from "./fields"
 import { parseParams } from "./parse"
 import { encryptSecurityCredential } from "./security-credential"
 
@@ -47,7 +47,8 @@ export async function transactionStatus(caller: DarajaCaller, input: Transaction
   }
   const data = await caller.post(endpoint, body, {
     idempotent: true,
-    secrets: [params.initiatorPassword, securityCredential],
+    // Result URLs may carry a path secret, like the STK CallBackURL.
+    secrets: [params.initiatorPassword, securityCredential, params.resultUrl, params.queueTimeOutUrl],
   })
   return parseAsyncRequestAccepted(data, endpoint)
 }

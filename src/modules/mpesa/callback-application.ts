@@ -113,14 +113,9 @@ export class CallbackApplication {
     }
 
     if (this.ctx.config().confirmWithQuery) {
-      let query: StkQueryOutcome
-      try {
-        query = await this.settlement.queryDaraja(tx)
-      } catch (e) {
-        return defer("received", `confirmation query failed (${errorSummary(e)}); will retry`, tx)
-      }
-      if (query.status === "pending") {
-        return defer("received", "Daraja still reports the transaction as processing; will retry", tx)
+      const query = await this.confirmByQuery(tx)
+      if (query.status !== "completed") {
+        return defer("received", query.note, tx)
       }
       if (query.resultCode !== "0") {
         await this.settlement.applyFinalResult(tx, query.resultCode, query.resultDesc, "query")
@@ -182,14 +177,9 @@ export class CallbackApplication {
     }
     if (this.ctx.config().confirmWithQuery) {
       // A forged failure must not cancel a push the shopper may still pay.
-      let query: StkQueryOutcome
-      try {
-        query = await this.settlement.queryDaraja(tx)
-      } catch (e) {
-        return defer("received", `confirmation query failed (${errorSummary(e)}); will retry`, tx)
-      }
-      if (query.status === "pending") {
-        return defer("received", "Daraja still reports the transaction as processing; will retry", tx)
+      const query = await this.confirmByQuery(tx)
+      if (query.status !== "completed") {
+        return defer("received", query.note, tx)
       }
       // applyFinalResult emits the capture itself if the query says the money moved.
       await this.settlement.applyFinalResult(tx, query.resultCode, query.resultDesc, "callback+query")
@@ -200,6 +190,23 @@ export class CallbackApplication {
     }
     await this.settlement.applyFinalResult(tx, callback.resultCode, callback.resultDesc, "callback")
     return finish("applied", `push ended with ResultCode ${callback.resultCode}`, tx)
+  }
+
+  /**
+   * Daraja's own verdict on a push, to confirm an unsigned callback. A query
+   * that fails or says "still processing" leaves the callback for a retry.
+   */
+  private async confirmByQuery(
+    tx: LedgerRow
+  ): Promise<Extract<StkQueryOutcome, { status: "completed" }> | { status: "unknown"; note: string }> {
+    try {
+      const query = await this.settlement.queryDaraja(tx)
+      return query.status === "completed"
+        ? query
+        : { status: "unknown", note: "Daraja still reports the transaction as processing; will retry" }
+    } catch (e) {
+      return { status: "unknown", note: `confirmation query failed (${errorSummary(e)}); will retry` }
+    }
   }
 
   async safePatchReceipt(tx: LedgerRow, callback: StkCallback, now: Date): Promise<boolean> {

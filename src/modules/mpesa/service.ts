@@ -124,7 +124,6 @@ export default class MpesaModuleService extends MedusaService({
       const o = this.getConfig()
       const baseUrl = o.baseUrl ?? DARAJA_BASE_URLS[o.environment]
       const cacheKey = createHash("sha256").update(`${baseUrl}|${o.consumerKey}`).digest("hex").slice(0, 32)
-      const store = new DatabaseTokenCache(() => this.container_.__pg_connection__)
       this.runtime_.daraja = new DarajaClient({
         baseUrl,
         consumerKey: o.consumerKey,
@@ -138,13 +137,8 @@ export default class MpesaModuleService extends MedusaService({
           warn: (msg, meta) => this.logger_.warn(withMeta(msg, meta)),
           error: (msg, meta) => this.logger_.error(withMeta(msg, meta)),
         },
-        // One row per consumer key, whatever key the client asks for.
-        tokenCache: {
-          get: () => store.get(cacheKey),
-          set: (_k, t) => store.set(cacheKey, t),
-          invalidate: (_k, token) => store.invalidate(cacheKey, token),
-          withRefreshLock: (_k, fn) => store.withRefreshLock(cacheKey, fn),
-        },
+        // One row per Daraja app, shared by every process of the deployment.
+        tokenCache: new DatabaseTokenCache(() => this.container_.__pg_connection__, cacheKey),
       })
     }
     return this.runtime_.daraja

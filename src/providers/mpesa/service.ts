@@ -27,6 +27,7 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import type MpesaModuleService from "../../modules/mpesa/service"
+import { toWholeShillings } from "../../modules/mpesa/amount"
 import { parseMpesaOptions, type MpesaOptionsInput } from "../../modules/mpesa/options"
 import { sessionDataFromView, statusFromView } from "./status"
 
@@ -129,7 +130,8 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
   async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
     const sessionId = this.sessionIdOf(input)
     const view = sessionId ? await this.mpesa.getPaymentBySession(sessionId) : null
-    if (view && Number(input.amount) > 0 && Math.floor(Number(input.amount) + 0.5) !== view.amount) {
+    // Same rounding rule as the push (amount.ts), so 1699.6 still matches a KES 1,700 prompt.
+    if (view && input.amount != null && toWholeShillings(input.amount).whole !== view.amount) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
         "amount: an M-Pesa prompt cannot change amount; create a new payment session for the new total"

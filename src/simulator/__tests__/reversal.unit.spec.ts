@@ -1,6 +1,6 @@
 import { constants, generateKeyPairSync, publicEncrypt } from "node:crypto"
 import { type DarajaSimulator, type ResultCallbackBody } from "../index"
-import { call, errorBody, PAYBILL, push, pushBody, STORE, TILL, tillPushBody, token, type Receiver, useSimulatorWithReceiver } from "./helpers"
+import { call, errorBody, PAYBILL, push, pushBody, STORE, TILL, tillPushBody, type Receiver, useSimulatorWithReceiver } from "./helpers"
 
 const REVERSAL = "/mpesa/reversal/v1/request"
 const STATUS = "/mpesa/transactionstatus/v1/query"

@@ -25,10 +25,12 @@ setupNock()
 const PASSKEY = "PASSKEY-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 const PASSWORD = stkPassword("174379", PASSKEY, "20250101013000") // FIXED_NOW in Nairobi time
 const INITIATOR_PASSWORD = "INITIATOR-PW-Zx81!"
+// Callback and result URLs carry a path secret in real stores (/hooks/lipa/stk/<secret>).
+const URL_SECRET = "URLSECRET-6c1f0a9e2b7d4c3f8a5e"
 const { certificatePem } = selfSignedCertificate()
 const seenCredentials: string[] = [] // SecurityCredential values captured from request bodies
 
-const secrets = (): string[] => [CONSUMER_SECRET, BASIC_AUTH, ACCESS_TOKEN, PASSKEY, PASSWORD, INITIATOR_PASSWORD, ...seenCredentials]
+const secrets = (): string[] => [CONSUMER_SECRET, BASIC_AUTH, ACCESS_TOKEN, PASSKEY, PASSWORD, INITIATOR_PASSWORD, URL_SECRET, ...seenCredentials]
 
 function expectNoSecrets(label: string, text: string): void {
   for (const secret of secrets()) {
@@ -65,7 +67,7 @@ const stkParams = {
   transactionType: "paybill" as const,
   amount: 10,
   phone: "0712345678",
-  callbackUrl: "https://shop.example.com/cb",
+  callbackUrl: `https://shop.example.com/hooks/lipa/stk/${URL_SECRET}`,
   accountReference: "Order1",
   transactionDesc: "Order 1",
 }
@@ -76,8 +78,8 @@ const reversalParams = {
   transactionId: "NLJ7RT61SV",
   amount: 10,
   receiverParty: "600610",
-  resultUrl: "https://shop.example.com/r",
-  queueTimeOutUrl: "https://shop.example.com/t",
+  resultUrl: `https://shop.example.com/r/${URL_SECRET}`,
+  queueTimeOutUrl: `https://shop.example.com/t/${URL_SECRET}`,
   remarks: "Refund",
 }
 const statusParams = {
@@ -86,8 +88,8 @@ const statusParams = {
   certificatePem,
   transactionId: "NLJ7RT61SV",
   partyA: "600610",
-  resultUrl: "https://shop.example.com/r",
-  queueTimeOutUrl: "https://shop.example.com/t",
+  resultUrl: `https://shop.example.com/r/${URL_SECRET}`,
+  queueTimeOutUrl: `https://shop.example.com/t/${URL_SECRET}`,
   remarks: "Status",
 }
 

@@ -5,6 +5,7 @@ import { DarajaClient } from "../../../lib/daraja"
 import { DatabaseTokenCache } from "../stores/token-store"
 import type MpesaModuleService from "../service"
 import { MPESA_PAYMENT_CAPTURED } from "../events"
+import { successCallbackBody } from "../../../../integration-tests/helpers/stk-callback"
 
 jest.setTimeout(60_000)
 
@@ -20,25 +21,8 @@ const eventBus = {
   clearGroupedEvents: async () => undefined,
 }
 
-function successCallback(checkoutRequestId: string, amount: number, receipt: string, phone = 254722000111) {
-  return {
-    Body: {
-      stkCallback: {
-        MerchantRequestID: "m-1",
-        CheckoutRequestID: checkoutRequestId,
-        ResultCode: 0,
-        ResultDesc: "The service request is processed successfully.",
-        CallbackMetadata: {
-          Item: [
-            { Name: "Amount", Value: amount },
-            { Name: "MpesaReceiptNumber", Value: receipt },
-            { Name: "TransactionDate", Value: 20261124120000 },
-            { Name: "PhoneNumber", Value: phone },
-          ],
-        },
-      },
-    },
-  }
+function successCallback(checkoutRequestId: string, amount: number, receipt: string) {
+  return successCallbackBody({ checkoutRequestId, amount, receipt, merchantRequestId: "m-1" })
 }
 
 moduleIntegrationTestRunner<MpesaModuleService>({
@@ -226,20 +210,13 @@ moduleIntegrationTestRunner<MpesaModuleService>({
 
     it("shares one Daraja token between processes through the database", async () => {
       const knex = (service as unknown as { container_: { __pg_connection__: any } }).container_.__pg_connection__
-      const makeClient = () => {
-        const store = new DatabaseTokenCache(() => knex)
-        return new DarajaClient({
+      const makeClient = () =>
+        new DarajaClient({
           baseUrl: sim.url,
           consumerKey: "simulator-consumer-key",
           consumerSecret: "simulator-consumer-secret",
-          tokenCache: {
-            get: () => store.get("shared"),
-            set: (_k, t) => store.set("shared", t),
-            invalidate: (_k, t) => store.invalidate("shared", t),
-            withRefreshLock: (_k, fn) => store.withRefreshLock("shared", fn),
-          },
+          tokenCache: new DatabaseTokenCache(() => knex, "shared"),
         })
-      }
       const server = makeClient()
       const worker = makeClient()
       const tokens = await Promise.all([...Array(10)].flatMap(() => [server.getAccessToken(), worker.getAccessToken()]))

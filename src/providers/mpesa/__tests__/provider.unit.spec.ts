@@ -112,6 +112,16 @@ describe("MpesaProviderService", () => {
     expect((await provider.authorizePayment({ data: { session_id: "payses_x" } })).status).toBe(PaymentSessionStatus.ERROR)
   })
 
+  it("updatePayment keeps the prompt's amount (same rounding as the push) and refuses a different one", async () => {
+    const getPaymentBySession = jest.fn().mockResolvedValue(view({ amount: 1700 }))
+    const provider = providerWith({ getPaymentBySession })
+    const same = await provider.updatePayment({ amount: 1699.6, currency_code: "kes", data: { session_id: "payses_1" } })
+    expect(same.status).toBe(PaymentSessionStatus.PENDING)
+    await expect(
+      provider.updatePayment({ amount: 1800, currency_code: "kes", data: { session_id: "payses_1" } })
+    ).rejects.toThrow(/amount: an M-Pesa prompt cannot change amount/)
+  })
+
   it("capturePayment is a no-op that keeps data", async () => {
     const provider = providerWith({})
     expect(await provider.capturePayment({ data: { a: 1 } })).toEqual({ data: { a: 1 } })
