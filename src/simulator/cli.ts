@@ -3,7 +3,7 @@
  * stops cleanly on SIGINT / SIGTERM. Flags win over environment variables, which win over defaults.
  */
 import { describeOutcomeTable } from "./outcomes"
-import type { DarajaSimulatorOptions, DefaultOutcome, SimulatorLogger } from "./options"
+import { STRICT_RULE_NAMES, type DarajaSimulatorOptions, type DefaultOutcome, type SimulatorLogger, type StrictRules } from "./options"
 import { startDarajaSimulator, type DarajaSimulator } from "./server"
 
 export const CLI_DEFAULT_PORT = 4010
@@ -20,6 +20,10 @@ Options:
   --prompt-timeout-ms <n>    Unanswered prompts end with 1037 after this (env DARAJA_SIMULATOR_PROMPT_TIMEOUT_MS, default 60000)
   --default-outcome <mode>   "manual" or "success" for phones not in the table (env DARAJA_SIMULATOR_DEFAULT_OUTCOME, default manual)
   --latency-ms <n>           Added to every Daraja response (env DARAJA_SIMULATOR_LATENCY_MS, default 0)
+  --strict[=<rules>]         Strict profile: all rules, or a comma list of ${STRICT_RULE_NAMES.join(", ")}
+                             (env DARAJA_SIMULATOR_STRICT=true or a list; default off: lenient)
+  --no-duplicate-rules       No subscriber lock and no ResultCode 17 for repeated pushes, for load tests
+                             (env DARAJA_SIMULATOR_DUPLICATE_RULES=false; default on)
   --quiet                    Do not log each request and callback
   -h, --help                 Show this help
 
@@ -43,6 +47,24 @@ const FLAGS: Record<string, { env: string; option: keyof DarajaSimulatorOptions;
   "--latency-ms": { env: "DARAJA_SIMULATOR_LATENCY_MS", option: "latencyMs", type: "number" },
 }
 
+const TRUE_WORDS = ["1", "true", "yes", "on"]
+const FALSE_WORDS = ["0", "false", "no", "off"]
+
+/** "true" / "false" (and 1/0, yes/no, on/off), or a comma list of rule names. */
+function parseStrict(value: string, source: string): { ok: true; strict: boolean | Partial<StrictRules> } | { ok: false; message: string } {
+  const v = value.trim()
+  if (v === "" || TRUE_WORDS.includes(v.toLowerCase())) return { ok: true, strict: true }
+  if (FALSE_WORDS.includes(v.toLowerCase())) return { ok: true, strict: false }
+  const rules: Partial<StrictRules> = {}
+  for (const name of v.split(",").map((n) => n.trim())) {
+    if (!(STRICT_RULE_NAMES as readonly string[]).includes(name)) {
+      return { ok: false, message: `${source}: unknown strict rule "${name}" (rules: ${STRICT_RULE_NAMES.join(", ")})` }
+    }
+    rules[name as keyof StrictRules] = true
+  }
+  return { ok: true, strict: rules }
+}
+
 /** Pure, so it can be tested without starting anything. */
 export function parseCliArgs(argv: readonly string[], env: Env): CliParse {
   const raw = new Map<string, string>()
@@ -50,12 +72,36 @@ export function parseCliArgs(argv: readonly string[], env: Env): CliParse {
     const fromEnv = env[spec.env]
     if (fromEnv !== undefined && fromEnv !== "") raw.set(flag, fromEnv)
   }
+  let strict: boolean | Partial<StrictRules> | undefined
+  if (env.DARAJA_SIMULATOR_STRICT) {
+    const parsed = parseStrict(env.DARAJA_SIMULATOR_STRICT, "DARAJA_SIMULATOR_STRICT")
+    if (!parsed.ok) return { kind: "error", message: parsed.message }
+    strict = parsed.strict
+  }
+  let duplicateRules: boolean | undefined
+  if (env.DARAJA_SIMULATOR_DUPLICATE_RULES) {
+    const v = env.DARAJA_SIMULATOR_DUPLICATE_RULES.trim().toLowerCase()
+    if (TRUE_WORDS.includes(v)) duplicateRules = true
+    else if (FALSE_WORDS.includes(v)) duplicateRules = false
+    else return { kind: "error", message: `DARAJA_SIMULATOR_DUPLICATE_RULES must be true or false (got "${env.DARAJA_SIMULATOR_DUPLICATE_RULES}")` }
+  }
   let quiet = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === "-h" || arg === "--help") return { kind: "help" }
     if (arg === "--quiet") {
       quiet = true
+      continue
+    }
+    if (arg === "--no-duplicate-rules") {
+      duplicateRules = false
+      continue
+    }
+    // A bare --strict takes no value (so "--strict --quiet" works); rules are chosen with --strict=<list>.
+    if (arg === "--strict" || arg.startsWith("--strict=")) {
+      const parsed = parseStrict(arg === "--strict" ? "" : arg.slice("--strict=".length), "--strict")
+      if (!parsed.ok) return { kind: "error", message: parsed.message }
+      strict = parsed.strict
       continue
     }
     const eq = arg.indexOf("=")
@@ -81,9 +127,26 @@ export function parseCliArgs(argv: readonly string[], env: Env): CliParse {
       mutable[spec.option] = value
     }
   }
+  if (strict !== undefined) options.strict = strict
+  if (duplicateRules !== undefined) options.duplicateRules = duplicateRules
   if (env.DARAJA_SIMULATOR_CONSUMER_KEY) options.consumerKey = env.DARAJA_SIMULATOR_CONSUMER_KEY
   if (env.DARAJA_SIMULATOR_CONSUMER_SECRET) options.consumerSecret = env.DARAJA_SIMULATOR_CONSUMER_SECRET
   return { kind: "run", options, quiet }
+}
+
+/** One line per profile switch, for the banner. */
+export function describeFidelity(o: { strict: StrictRules; duplicateRules: boolean }): string[] {
+  const on = STRICT_RULE_NAMES.filter((name) => o.strict[name])
+  const profile =
+    on.length === 0
+      ? "lenient (strict rules off: " + STRICT_RULE_NAMES.join(", ") + "; --strict turns them on)"
+      : on.length === STRICT_RULE_NAMES.length
+        ? "strict (" + on.join(", ") + ")"
+        : "strict rules on: " + on.join(", ")
+  const duplicates = o.duplicateRules
+    ? "on (open prompt -> 500.001.1001 subscriber locked; same phone+amount within 2 min -> ResultCode 17)"
+    : "off (--no-duplicate-rules)"
+  return [`Profile: ${profile}`, `Duplicate rules: ${duplicates}`]
 }
 
 export function banner(sim: DarajaSimulator): string {
@@ -101,6 +164,8 @@ export function banner(sim: DarajaSimulator): string {
     `Consumer key/secret: ${o.consumerKey} / ${o.consumerSecret}`,
     `Merchants:`,
     ...merchants,
+    "",
+    ...describeFidelity(o),
     "",
     `Outcomes by PhoneNumber (time scale ${o.timeScale}, callback delay ${o.callbackDelayMs} ms, prompt timeout ${o.promptTimeoutMs} ms):`,
     ...describeOutcomeTable(o.defaultOutcome),

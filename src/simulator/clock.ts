@@ -7,8 +7,9 @@
 const NAIROBI_OFFSET_MS = 3 * 60 * 60 * 1000
 
 /**
- * How far a request Timestamp may be from Nairobi "now". Safaricom does not publish the window;
- * a few minutes tolerates clock drift while still catching the common bug of sending UTC (3 h off).
+ * How far a request Timestamp may be from Nairobi "now" under the strict `timestampWindow` rule.
+ * Safaricom does not publish a window; a few minutes tolerates clock drift while still catching clients
+ * that send UTC (3 h off). Off by default: Safaricom's own sample library sends UTC (see README.md).
  */
 export const TIMESTAMP_TOLERANCE_MS = 5 * 60 * 1000
 

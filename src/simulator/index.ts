@@ -10,7 +10,9 @@ export {
   type DefaultOutcome,
   type MerchantConfig,
   type SimulatorLogger,
+  type StrictRules,
 } from "./options"
+export { DUPLICATE_WINDOW_MS, RULE_LIMITED_RESULT_CODE } from "./duplicate-rules"
 export { OUTCOME_TABLE, RESULT_DESCRIPTIONS, type OutcomeRule } from "./outcomes"
 export { REJECTIONS, type FaultsUpdate, type PushResponseMode, type RejectionKind, type SimulatorFaults } from "./faults"
 export { PromptActionError, type PromptState, type StkPrompt } from "./prompts"

@@ -14,50 +14,67 @@ interface IssuedToken {
   spent: boolean
 }
 
+/** Lenient mode keeps every unexpired token; past this many, the oldest are forgotten to bound memory. */
+const MAX_LIVE_TOKENS = 10_000
+
 /**
- * The simulator has one Daraja app (one consumer key), and Safaricom documents that each new token
- * invalidates the previous one, so only the latest token is kept. Two processes that each fetch their
- * own token therefore knock each other out here exactly as they would against Daraja.
+ * The simulator has one Daraja app (one consumer key). Safaricom's FAQ says each new token invalidates
+ * the previous one; with `singleActiveToken` (strict) only the latest token is kept, so two processes that
+ * each fetch their own token knock each other out exactly as the FAQ describes. Leniently (the default)
+ * every issued token stays good until it expires, as many clients that never cache tokens rely on.
  */
 export class TokenStore {
-  private current: IssuedToken | null = null
+  /** Insertion order is issue order, which makes "oldest" cheap to find. */
+  private readonly live = new Map<string, IssuedToken>()
 
   constructor(
     private readonly ids: IdFactory,
     private readonly ttlSeconds: number,
+    private readonly singleActiveToken = false,
   ) {}
 
   issue(now = Date.now()): { token: string; expiresInSeconds: number } {
+    if (this.singleActiveToken) this.live.clear()
+    else this.forgetExpired(now)
     const token = this.ids.accessToken()
-    this.current = { token, expiresAt: now + this.ttlSeconds * 1000, spent: false }
+    this.live.set(token, { token, expiresAt: now + this.ttlSeconds * 1000, spent: false })
+    while (this.live.size > MAX_LIVE_TOKENS) this.live.delete(this.live.keys().next().value as string)
     return { token, expiresInSeconds: this.ttlSeconds }
   }
 
   /** True if `token` may be used now. Under `expireTokens` a token is good for exactly one call. */
   accept(token: string, expireTokens: boolean, now = Date.now()): boolean {
-    const current = this.current
-    if (!current || current.token !== token) return false
-    if (now >= current.expiresAt) {
-      this.current = null
+    const issued = this.live.get(token)
+    if (!issued) return false
+    if (now >= issued.expiresAt) {
+      this.live.delete(token)
       return false
     }
     if (expireTokens) {
-      if (current.spent) {
-        this.current = null
+      if (issued.spent) {
+        this.live.delete(token)
         return false
       }
-      current.spent = true
+      issued.spent = true
     }
     return true
   }
 
-  /** Called when expireTokens is switched on: the token a client has cached fails on its next use. */
+  /** Called when expireTokens is switched on: every token a client has cached fails on its next use. */
   spendAll(): void {
-    if (this.current) this.current.spent = true
+    for (const issued of this.live.values()) issued.spent = true
   }
 
   clear(): void {
-    this.current = null
+    this.live.clear()
+  }
+
+  /** Every token has the same lifetime, so they expire in issue order: stop at the first live one. */
+  private forgetExpired(now: number): void {
+    for (const [token, issued] of this.live) {
+      if (now < issued.expiresAt) break
+      this.live.delete(token)
+    }
   }
 }
 

@@ -25,6 +25,28 @@ export interface SimulatorLogger {
   warn(message: string): void
 }
 
+/**
+ * Rules that real Daraja may or may not enforce: each is documented somewhere, yet widely used clients
+ * (Safaricom's own sample library among them) break them and are reported to work. Off by default so the
+ * simulator is never stricter than the evidence; `strict: true` turns them all on. See README.md.
+ */
+export interface StrictRules {
+  /** STK push and query Timestamp must be within ±5 minutes of Nairobi time (off: any real YYYYMMDDHHmmss). */
+  timestampWindow: boolean
+  /** TransactionDesc at most 13 characters, as the API table says (off: any length; null / non-strings still fail). */
+  transactionDescLength: boolean
+  /** Each new token invalidates the previous one, as the FAQ says (off: every unexpired token stays valid). */
+  singleActiveToken: boolean
+}
+
+export const STRICT_RULE_NAMES = Object.freeze(["timestampWindow", "transactionDescLength", "singleActiveToken"] as const)
+
+const LENIENT_RULES: Readonly<StrictRules> = Object.freeze({
+  timestampWindow: false,
+  transactionDescLength: false,
+  singleActiveToken: false,
+})
+
 export interface DarajaSimulatorOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number
@@ -53,6 +75,18 @@ export interface DarajaSimulatorOptions {
   tokenTtlSeconds?: number
   /** Added to every Daraja endpoint response (not the control API or page). Default 0. */
   latencyMs?: number
+  /**
+   * Strict profile: `true` turns every rule in StrictRules on, an object turns on the rules set to true.
+   * Default false (lenient): the simulator accepts what real clients are reported to get away with.
+   */
+  strict?: boolean | Partial<StrictRules>
+  /**
+   * Daraja's documented duplicate rules, on by default in both profiles: a push to a phone whose prompt is
+   * still open is refused (HTTP 500, 500.001.1001 "Unable to lock subscriber…"), and a push with the same
+   * phone, amount and shortcode as one made less than 2 minutes (× timeScale) earlier ends with ResultCode 17.
+   * Turn off only for load tests that push to one phone many times.
+   */
+  duplicateRules?: boolean
   /** Default: silent. */
   logger?: SimulatorLogger
 }
@@ -69,6 +103,8 @@ export interface ResolvedOptions {
   defaultOutcome: DefaultOutcome
   tokenTtlSeconds: number
   latencyMs: number
+  strict: StrictRules
+  duplicateRules: boolean
   logger: SimulatorLogger
 }
 
@@ -92,10 +128,31 @@ export function resolveOptions(options: DarajaSimulatorOptions = {}): ResolvedOp
     defaultOutcome: options.defaultOutcome ?? "manual",
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3599,
     latencyMs: options.latencyMs ?? 0,
+    strict: resolveStrict(options.strict),
+    duplicateRules: options.duplicateRules ?? true,
     logger: options.logger ?? SILENT_LOGGER,
   }
   assertValid(resolved)
   return resolved
+}
+
+/** `true` / `false` / a partial set of rules -> every rule spelled out. Unknown rule names fail loudly. */
+export function resolveStrict(strict: boolean | Partial<StrictRules> | undefined): StrictRules {
+  if (strict === undefined || strict === false) return { ...LENIENT_RULES }
+  if (strict === true) return { timestampWindow: true, transactionDescLength: true, singleActiveToken: true }
+  if (typeof strict !== "object" || strict === null || Array.isArray(strict)) {
+    throw new Error("Daraja simulator option `strict` must be a boolean or an object of rule switches")
+  }
+  const rules: StrictRules = { ...LENIENT_RULES }
+  for (const [name, value] of Object.entries(strict)) {
+    if (!(STRICT_RULE_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`Daraja simulator option \`strict\` has no rule "${name}" (rules: ${STRICT_RULE_NAMES.join(", ")})`)
+    }
+    if (value === undefined) continue
+    if (typeof value !== "boolean") throw new Error(`Daraja simulator option \`strict.${name}\` must be a boolean`)
+    rules[name as keyof StrictRules] = value
+  }
+  return rules
 }
 
 // Options come from code or the CLI; failing at start with the option's name beats odd behaviour later.
@@ -117,6 +174,7 @@ function assertValid(o: ResolvedOptions): void {
   if (o.defaultOutcome !== "manual" && o.defaultOutcome !== "success") {
     throw new Error('Daraja simulator option `defaultOutcome` must be "manual" or "success"')
   }
+  if (typeof o.duplicateRules !== "boolean") throw new Error("Daraja simulator option `duplicateRules` must be a boolean")
   if (!o.consumerKey || !o.consumerSecret) throw new Error("Daraja simulator options `consumerKey` and `consumerSecret` must not be empty")
   if (o.merchants.length === 0) throw new Error("Daraja simulator option `merchants` must list at least one merchant")
   for (const m of o.merchants) {

@@ -48,7 +48,7 @@ export const OUTCOME_TABLE: Readonly<Record<string, OutcomeRule>> = Object.freez
 /** How a prompt's result gets decided. */
 export type OutcomePlan =
   /** Decided at push time; the callback follows after the callback delay. */
-  | { kind: "fixed"; resultCode: number; source: "table" | "default" | "product_assignment" }
+  | { kind: "fixed"; resultCode: number; source: "table" | "default" | "product_assignment" | "rule_limited" }
   /** Waits for the virtual phone or control API; times out with 1037 after promptTimeoutMs. */
   | { kind: "manual" }
 

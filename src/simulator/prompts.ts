@@ -16,8 +16,8 @@ export type PromptState = "awaiting_customer" | "processing" | "completed"
 
 export type TransactionType = "CustomerPayBillOnline" | "CustomerBuyGoodsOnline"
 
-/** Who or what decided the result. */
-export type OutcomeSource = "table" | "default" | "product_assignment" | "customer" | "timeout"
+/** Who or what decided the result ("rule_limited": Daraja's ResultCode 17 duplicate rule, see duplicate-rules.ts). */
+export type OutcomeSource = "table" | "default" | "product_assignment" | "rule_limited" | "customer" | "timeout"
 
 export interface NewPrompt {
   merchantRequestId: string
@@ -75,10 +75,14 @@ export interface PromptStoreDeps {
 interface PromptRecord {
   prompt: StkPrompt
   cancelTimer: (() => void) | null
+  /** Date.now() at creation, for the duplicate rules' window. */
+  createdAtMs: number
 }
 
 export class PromptStore {
   private readonly records = new Map<string, PromptRecord>()
+  /** Prompts per PhoneNumber in creation order, for the subscriber lock and the duplicate rule. */
+  private readonly byPhone = new Map<string, PromptRecord[]>()
   private readonly events = new EventEmitter()
 
   constructor(private readonly deps: PromptStoreDeps) {
@@ -91,6 +95,7 @@ export class PromptStore {
    * caller completes it with `completeNow` (the callbackBeforeResponse fault).
    */
   create(input: NewPrompt, plan: OutcomePlan, deferCompletion = false): StkPrompt {
+    const createdAt = new Date()
     const record: PromptRecord = {
       prompt: {
         ...input,
@@ -100,14 +105,18 @@ export class PromptStore {
         outcomeSource: null,
         mpesaReceiptNumber: null,
         transactionDate: null,
-        createdAt: new Date().toISOString(),
+        createdAt: createdAt.toISOString(),
         expiresAt: null,
         decidedAt: null,
         completedAt: null,
       },
       cancelTimer: null,
+      createdAtMs: createdAt.getTime(),
     }
     this.records.set(input.checkoutRequestId, record)
+    const forPhone = this.byPhone.get(input.phoneNumber)
+    if (forPhone) forPhone.push(record)
+    else this.byPhone.set(input.phoneNumber, [record])
     if (plan.kind === "fixed") {
       this.decide(record, plan.resultCode, plan.source, !deferCompletion)
     } else {
@@ -155,15 +164,43 @@ export class PromptStore {
     return [...this.records.values()].map((r) => ({ ...r.prompt }))
   }
 
+  /** The prompt on this phone still waiting for the customer's answer, if any (what locks the subscriber). */
+  awaitingCustomer(phoneNumber: string): StkPrompt | undefined {
+    const record = this.byPhone.get(phoneNumber)?.find((r) => r.prompt.state === "awaiting_customer")
+    return record ? { ...record.prompt } : undefined
+  }
+
+  /**
+   * The latest prompt to the same phone for the same amount and shortcode created less than
+   * `simulatedWindowMs × timeScale` ago, whatever its state or result.
+   */
+  latestSimilar(
+    match: { phoneNumber: string; amount: number; shortcode: string },
+    simulatedWindowMs: number,
+    now: number = Date.now(),
+  ): StkPrompt | undefined {
+    const windowMs = this.deps.scheduler.scale(simulatedWindowMs)
+    const forPhone = this.byPhone.get(match.phoneNumber) ?? []
+    for (let i = forPhone.length - 1; i >= 0; i--) {
+      const record = forPhone[i]
+      // Creation order: once one is too old, all earlier ones are too.
+      if (now - record.createdAtMs >= windowMs) break
+      if (record.prompt.amount === match.amount && record.prompt.shortcode === match.shortcode) return { ...record.prompt }
+    }
+    return undefined
+  }
+
   /** Listens to every creation and state change; returns an unsubscribe function. */
   onChange(listener: (prompt: StkPrompt) => void): () => void {
     this.events.on("change", listener)
     return () => this.events.off("change", listener)
   }
 
+  /** Forgets every prompt, and with them the subscriber locks and the duplicate-rule history. */
   clear(): void {
     for (const record of this.records.values()) record.cancelTimer?.()
     this.records.clear()
+    this.byPhone.clear()
   }
 
   private decide(record: PromptRecord, resultCode: number, source: OutcomeSource, schedule: boolean): void {

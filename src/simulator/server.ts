@@ -70,7 +70,7 @@ class Simulator implements DarajaSimulator {
   constructor(readonly options: ResolvedOptions) {
     this.publicKeyPem = this.keys.publicKeyPem
     this.scheduler = new Scheduler(options.timeScale)
-    this.tokens = new TokenStore(this.ids, options.tokenTtlSeconds)
+    this.tokens = new TokenStore(this.ids, options.tokenTtlSeconds, options.strict.singleActiveToken)
     this.dispatcher = new CallbackDispatcher(() => this.currentFaults, options.logger)
     this.promptStore = new PromptStore({
       scheduler: this.scheduler,
@@ -103,9 +103,11 @@ class Simulator implements DarajaSimulator {
                 faults,
                 prompts: this.promptStore,
                 ids: this.ids,
+                strict: options.strict,
+                duplicateRules: options.duplicateRules,
               })
             case "stkQuery":
-              return handleStkQuery(body, { merchants: options.merchants, faults, prompts: this.promptStore })
+              return handleStkQuery(body, { merchants: options.merchants, faults, prompts: this.promptStore, strict: options.strict })
             case "reversal":
               return handleReversal(body, { ids: this.ids, keys: this.keys, ledger: this.ledger, delivery: this.resultDelivery() })
             case "transactionStatus":
@@ -196,6 +198,7 @@ class Simulator implements DarajaSimulator {
 
   reset(): void {
     this.scheduler.cancelAll()
+    // Also forgets the subscriber locks and the duplicate-rule history, which live with the prompts.
     this.promptStore.clear()
     // A callback from before a reset must not land in the next test.
     this.dispatcher.abortAll()

@@ -3,17 +3,21 @@
  * (or misbehaves, under the pushResponse fault).
  */
 import { z } from "zod"
+import { checkDuplicateRules, RULE_LIMITED_RESULT_CODE } from "./duplicate-rules"
 import type { JsonBody } from "./http-io"
 import type { IdFactory } from "./ids"
 import { authenticateMerchant } from "./merchant-auth"
-import type { MerchantConfig, DefaultOutcome } from "./options"
+import type { MerchantConfig, DefaultOutcome, StrictRules } from "./options"
 import { planOutcome, type OutcomePlan } from "./outcomes"
 import type { PromptStore, TransactionType } from "./prompts"
 import { BAD_GATEWAY_HTML, json, type Reply } from "./replies"
 import { rejectionReply, type SimulatorFaults } from "./faults"
 import { msisdnField, shortcodeField, timestampField, urlField, validateBody, wholeAmount, digitString } from "./validation"
 
-/** Field order is Daraja's request order; the first invalid field is the one reported. */
+/**
+ * Field order is Daraja's request order; the first invalid field is the one reported. This is the lenient
+ * schema; `strictStkPushSchema` adds the documented 13-character TransactionDesc limit.
+ */
 export const stkPushSchema = z.object({
   BusinessShortCode: shortcodeField,
   // Checked after the merchant lookup (a bad Password is "Wrong credentials", HTTP 500, not a 400).
@@ -27,9 +31,13 @@ export const stkPushSchema = z.object({
   PhoneNumber: msisdnField,
   CallBackURL: urlField,
   AccountReference: z.string().min(1).max(12),
-  // The only optional field; Daraja reports a bad one (null, too long) as "Invalid Remarks".
-  TransactionDesc: z.string().max(13).optional(),
+  // The only optional field; Daraja reports a bad one (null, not a string) as "Invalid Remarks". Any length
+  // here: Safaricom's own sample library sends 20 characters by default (README.md, "Fidelity profiles").
+  TransactionDesc: z.string().optional(),
 })
+
+/** The strict `transactionDescLength` rule: at most 13 characters, as Daraja's API table says. */
+export const strictStkPushSchema = stkPushSchema.extend({ TransactionDesc: z.string().max(13).optional() })
 
 export type StkPushRequest = z.output<typeof stkPushSchema>
 
@@ -39,27 +47,40 @@ export interface StkPushDeps {
   faults: SimulatorFaults
   prompts: PromptStore
   ids: IdFactory
+  strict: StrictRules
+  /** The subscriber lock and the ResultCode 17 rule (duplicate-rules.ts). */
+  duplicateRules: boolean
 }
 
 export async function handleStkPush(body: JsonBody, deps: StkPushDeps): Promise<Reply> {
   // Gateway-level refusals (rate limits, a locked subscriber) come before any validation.
   if (deps.faults.rejectPush) return rejectionReply(deps.faults.rejectPush)
 
-  const validated = validateBody(stkPushSchema, body, "BusinessShortCode", { TransactionDesc: "Remarks" })
+  const schema = deps.strict.transactionDescLength ? strictStkPushSchema : stkPushSchema
+  const validated = validateBody(schema, body, "BusinessShortCode", { TransactionDesc: "Remarks" })
   if (!validated.ok) return validated.reply
   const request = validated.value
 
-  const auth = authenticateMerchant(deps.merchants, {
-    shortcode: request.BusinessShortCode,
-    timestamp: request.Timestamp,
-    password: request.Password,
-  })
+  const auth = authenticateMerchant(
+    deps.merchants,
+    { shortcode: request.BusinessShortCode, timestamp: request.Timestamp, password: request.Password },
+    { timestampWindow: deps.strict.timestampWindow },
+  )
   if (!auth.ok) return auth.reply
   const merchant = auth.merchant
 
+  // A valid, authenticated push reaches M-Pesa, which locks the subscriber or applies the rule limit.
+  const duplicate = deps.duplicateRules
+    ? checkDuplicateRules(deps.prompts, { phoneNumber: request.PhoneNumber, amount: request.Amount, shortcode: merchant.shortcode })
+    : ({ kind: "clear" } as const)
+  if (duplicate.kind === "locked") return rejectionReply("subscriber_locked")
+
+  // A misconfigured PartyB fails with 2028 whatever else is true of the push, so it is checked first.
   const plan = productAssignmentMismatch(merchant, request.TransactionType, request.PartyB)
     ? failWith2028()
-    : planOutcome(request.PhoneNumber, deps.defaultOutcome)
+    : duplicate.kind === "rule_limited"
+      ? ruleLimited()
+      : planOutcome(request.PhoneNumber, deps.defaultOutcome)
 
   const merchantRequestId = deps.ids.merchantRequestId()
   const checkoutRequestId = deps.ids.checkoutRequestId()
@@ -118,4 +139,8 @@ function productAssignmentMismatch(merchant: MerchantConfig, type: TransactionTy
 
 function failWith2028(): OutcomePlan {
   return { kind: "fixed", resultCode: 2028, source: "product_assignment" }
+}
+
+function ruleLimited(): OutcomePlan {
+  return { kind: "fixed", resultCode: RULE_LIMITED_RESULT_CODE, source: "rule_limited" }
 }

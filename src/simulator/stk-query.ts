@@ -7,7 +7,7 @@ import { z } from "zod"
 import { rejectionReply, type SimulatorFaults } from "./faults"
 import type { JsonBody } from "./http-io"
 import { authenticateMerchant } from "./merchant-auth"
-import type { MerchantConfig } from "./options"
+import type { MerchantConfig, StrictRules } from "./options"
 import type { PromptStore } from "./prompts"
 import { errors, invalidField, json, type Reply } from "./replies"
 import { shortcodeField, timestampField, validateBody } from "./validation"
@@ -23,6 +23,7 @@ export interface StkQueryDeps {
   merchants: readonly MerchantConfig[]
   faults: SimulatorFaults
   prompts: PromptStore
+  strict: StrictRules
 }
 
 export function handleStkQuery(body: JsonBody, deps: StkQueryDeps): Reply {
@@ -32,11 +33,11 @@ export function handleStkQuery(body: JsonBody, deps: StkQueryDeps): Reply {
   if (!validated.ok) return validated.reply
   const request = validated.value
 
-  const auth = authenticateMerchant(deps.merchants, {
-    shortcode: request.BusinessShortCode,
-    timestamp: request.Timestamp,
-    password: request.Password,
-  })
+  const auth = authenticateMerchant(
+    deps.merchants,
+    { shortcode: request.BusinessShortCode, timestamp: request.Timestamp, password: request.Password },
+    { timestampWindow: deps.strict.timestampWindow },
+  )
   if (!auth.ok) return auth.reply
 
   const prompt = deps.prompts.get(request.CheckoutRequestID)

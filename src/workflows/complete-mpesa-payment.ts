@@ -1,49 +1,24 @@
-import type { MedusaContainer } from "@medusajs/framework/types"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
-import type MpesaModuleService from "../modules/mpesa/service"
-import { findOrderForPaymentSession } from "./queries/order-for-payment-session"
+import { createWorkflow, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
+import { claimMpesaCompletionStep } from "./steps/claim-mpesa-completion"
+import { completeCartForMpesaPaymentStep } from "./steps/complete-cart-for-mpesa-payment"
+import { recordMpesaCompletionStep } from "./steps/record-mpesa-completion"
 
-export type CompletionResult = "completed" | "skipped" | "failed"
+export type { CompletionResult } from "./steps/record-mpesa-completion"
+
+export const completeMpesaPaymentWorkflowId = "complete-mpesa-payment"
 
 /**
- * Hands a confirmed M-Pesa payment to Medusa's own webhook flow
- * (processPaymentWorkflow with a `captured` action): it authorizes the
- * session through our provider (which answers `captured` from the ledger),
- * captures the payment and completes the cart into an order — even if the
- * shopper closed the browser. Medusa's cart lock and idempotent
- * authorization make a concurrent storefront cart-complete harmless.
- * Marked done on the ledger only once the cart really has an order, so the
- * polling job retries anything left half-way.
+ * Confirmed M-Pesa money -> Medusa order, exactly once: claim the payment
+ * (lease), complete its cart through Medusa's own payment flow, record the
+ * outcome (done / retry with back-off / money moved or unmatched because its
+ * session is gone). Run by the capture subscriber and the reconcile job.
  */
-export async function completeMpesaPayment(
-  container: MedusaContainer,
-  transactionId: string
-): Promise<CompletionResult> {
-  const mpesa = container.resolve<MpesaModuleService>("mpesa")
-  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  // One completion per payment at a time: the capture event and the recovery
-  // sweep can both arrive here for the same cart.
-  const view = await mpesa.claimCompletion(transactionId)
-  if (!view) {
-    return "skipped"
+export const completeMpesaPaymentWorkflow = createWorkflow(
+  completeMpesaPaymentWorkflowId,
+  (input: { transaction_id: string }) => {
+    const claimed = claimMpesaCompletionStep(input)
+    const result = completeCartForMpesaPaymentStep(claimed)
+    const recorded = recordMpesaCompletionStep({ claimed, result })
+    return new WorkflowResponse(recorded)
   }
-  const amount = await mpesa.medusaAmountFor(transactionId)
-  try {
-    await processPaymentWorkflow(container).run({
-      input: { action: "captured", data: { session_id: view.session_id, amount: amount ?? view.amount } },
-    })
-    const { cartId, orderId } = await findOrderForPaymentSession(container, view.session_id)
-    // A payment collection without a cart (e.g. an order edit): capture is all there is.
-    if (cartId && !orderId) {
-      throw new Error("the cart was not completed into an order")
-    }
-    await mpesa.markCompleted(transactionId)
-    return "completed"
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    logger.warn(`M-Pesa: completing payment ${transactionId} failed (will retry): ${message}`)
-    await mpesa.markCompletionFailed(transactionId, message)
-    return "failed"
-  }
-}
+)

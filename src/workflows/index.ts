@@ -1,4 +1,4 @@
 // What the plugin's `./workflows` export offers a store's own code.
-export { completeMpesaPayment, type CompletionResult } from "./complete-mpesa-payment"
-export { recordMpesaFailure } from "./record-mpesa-failure"
-export { findOrderForPaymentSession, type SessionOrderLookup } from "./queries/order-for-payment-session"
+export { completeMpesaPaymentWorkflow, completeMpesaPaymentWorkflowId, type CompletionResult } from "./complete-mpesa-payment"
+export { recordMpesaFailureWorkflow, recordMpesaFailureWorkflowId } from "./record-mpesa-failure"
+export { reconcileMpesaPaymentsWorkflow, reconcileMpesaPaymentsWorkflowId } from "./reconcile-mpesa-payments"

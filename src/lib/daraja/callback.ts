@@ -9,6 +9,18 @@ const itemValueSchema = z.union([z.string(), z.number()]).nullable().optional()
 
 const callbackItemSchema = z.object({ Name: z.string(), Value: itemValueSchema })
 
+type CallbackItem = z.output<typeof callbackItemSchema>
+type CallbackItemInput = z.input<typeof callbackItemSchema>
+
+// Daraja collapses a one-element collection into the element itself in some answers, so `Item` arrives as
+// [{…}, {…}] or as a bare {…}. A bare object is wrapped before validation, so both read as a list and a bad
+// item is still reported by its own path (Item.0.Name) rather than as a vague union failure.
+const callbackItemsSchema = z.preprocess(
+  (items: CallbackItemInput[] | CallbackItemInput) =>
+    typeof items === "object" && items !== null && !Array.isArray(items) ? [items] : items,
+  z.array(callbackItemSchema),
+)
+
 const resultCodeSchema = z.union([z.number().int(), z.string().trim().min(1)]).transform((v) => String(v))
 
 export type StkCallbackMetadata = {
@@ -44,7 +56,7 @@ function asString(v: ItemValue): string | undefined {
   return undefined
 }
 
-function toMetadata(items: readonly z.output<typeof callbackItemSchema>[]): StkCallbackMetadata {
+function toMetadata(items: readonly CallbackItem[]): StkCallbackMetadata {
   const byName = new Map(items.map((item) => [item.Name, item.Value]))
   const metadata: StkCallbackMetadata = {}
   const amount = asNumber(byName.get("Amount"))
@@ -69,7 +81,7 @@ export const stkCallbackSchema = z
         CheckoutRequestID: z.string().min(1),
         ResultCode: resultCodeSchema,
         ResultDesc: z.string(),
-        CallbackMetadata: z.object({ Item: z.array(callbackItemSchema) }).nullable().optional(),
+        CallbackMetadata: z.object({ Item: callbackItemsSchema }).nullable().optional(),
       }),
     }),
   })

@@ -1,20 +1,25 @@
-import { parseStkCallback, type StkCallback, type StkQueryOutcome } from "../../lib/daraja"
+import { parseStkCallback, type StkCallback } from "../../lib/daraja"
 import { MESSAGES } from "./customer-messages"
-import { errorSummary, isUniqueViolation } from "./error-mapping"
-import type { QuerySettlement } from "./query-settlement"
+import { isUniqueViolation } from "./error-mapping"
+import type { QueryAnswer, QuerySettlement } from "./query-settlement"
 import type { SettlementContext } from "./settlement-context"
 import type { CallbackOutcome, CallbackRow, LedgerRow } from "./types"
 import { FAILURE_STATUSES, OPEN_STATUSES } from "./types"
 
-/** Callbacks waiting for a push we never saw are given up as suspicious after this. */
-const ORPHAN_CALLBACK_TTL_MS = 15 * 60_000
+/** What applying a callback decided: final (the callback is processed) or deferred (check again later). */
+export type CallbackDecision =
+  | (CallbackOutcome & { final: true })
+  | { final: false; note: string; transaction_id: string | null }
 
 /**
- * Applies one stored Daraja callback to the ledger. Daraja does not sign
- * callbacks, so a success counts only for a known CheckoutRequestID, the exact
- * amount pushed, a receipt and (by default) a confirming STK Push Query; a
- * failure is confirmed the same way, so a forged 1032 cannot cancel a live
- * prompt. Everything else is recorded as suspicious and changes nothing.
+ * The trust rules for one stored Daraja callback. Daraja does not sign
+ * callbacks, so a callback counts only if it came to the signed URL of one
+ * push, carries that push's CheckoutRequestID (or, for a push whose answer we
+ * never saw, an id no other push has), the exact amount and phone pushed, and
+ * (by default) Daraja's STK Push Query confirms it before anything is
+ * written. Failures are confirmed the same way, so a forged 1032 cannot
+ * cancel a live prompt. Receipt, phone and amount are written only from such
+ * a callback, once: a second, different receipt is flagged, never swapped in.
  */
 export class CallbackApplication {
   constructor(
@@ -22,211 +27,204 @@ export class CallbackApplication {
     private readonly settlement: QuerySettlement
   ) {}
 
-  async applyCallback(cb: CallbackRow): Promise<CallbackOutcome> {
-    const now = this.ctx.now()
-    const finish = async (status: CallbackOutcome["status"], note: string, tx: LedgerRow | null, captured = false) => {
-      await this.ctx.callbacks.finish(cb.id, status, note, tx?.id ?? null, now)
-      if (status === "suspicious") {
-        this.ctx.logger.warn(`M-Pesa: suspicious callback ${cb.id}: ${note}`)
-      }
-      return { status, note, transaction_id: tx?.id ?? null, captured }
-    }
-    const defer = async (status: CallbackOutcome["status"], note: string, tx: LedgerRow | null) => {
-      await this.ctx.callbacks.defer(cb.id, status, note, tx?.id ?? null, now)
-      return { status, note, transaction_id: tx?.id ?? null, captured: false }
-    }
-
+  async apply(cb: CallbackRow): Promise<CallbackDecision> {
     let callback: StkCallback
     try {
       callback = parseStkCallback(cb.payload)
     } catch (e) {
-      return finish("invalid", e instanceof Error ? e.message : "unreadable callback", null)
+      return done("invalid", e instanceof Error ? e.message : "unreadable callback", null)
     }
-    const success = callback.resultCode === "0"
-
-    let tx = await this.ctx.ledger.findByCheckoutRequestId(callback.checkoutRequestId)
-    if (!tx && success && callback.metadata?.phoneNumber && callback.metadata.amount !== undefined) {
-      // The push response was lost: adopt the one open push with this phone and amount.
-      const since = new Date(now.getTime() - this.ctx.config().expiryMs - 60_000)
-      const candidate = await this.ctx.ledger.findIndeterminateMatch(
-        callback.metadata.phoneNumber,
-        callback.metadata.amount,
-        since
-      )
-      if (candidate) {
-        tx = await this.ctx.ledger.transition(
-          candidate.id,
-          ["indeterminate"],
-          { checkout_request_id: callback.checkoutRequestId, merchant_request_id: callback.merchantRequestId, status: "pending" },
-          now
-        )
-      }
-    }
+    const tx = cb.transaction_id ? await this.ctx.ledger.findById(cb.transaction_id) : null
     if (!tx) {
-      if (now.getTime() - new Date(cb.created_at).getTime() > ORPHAN_CALLBACK_TTL_MS) {
-        return finish("suspicious", "unknown CheckoutRequestID: no push of ours carries it", null)
+      return done("suspicious", "the push this callback URL names does not exist (refused or removed)", null)
+    }
+    if (tx.checkout_request_id && tx.checkout_request_id !== callback.checkoutRequestId) {
+      return done("suspicious", `CheckoutRequestID ${callback.checkoutRequestId} is not the one of the push this URL names`, tx)
+    }
+    if (!tx.checkout_request_id) {
+      // A push whose answer we never saw: the callback may name its id, but never one another push owns.
+      const owner = await this.ctx.ledger.findByCheckoutRequestId(callback.checkoutRequestId)
+      if (owner && owner.id !== tx.id) {
+        return done("suspicious", `CheckoutRequestID ${callback.checkoutRequestId} belongs to another push`, tx)
       }
-      // Possibly earlier than our own push response: keep it for when the id is recorded.
-      return defer("waiting", "no push with this CheckoutRequestID yet", null)
     }
-
-    await this.ctx.ledger.patch(tx.id, { callback_received_at: tx.callback_received_at ?? now }, now)
-
-    if (!success) {
-      return this.applyFailureCallback(cb, callback, tx, finish, defer)
+    if (!tx.callback_received_at) {
+      await this.ctx.ledger.patch(tx.id, { callback_received_at: this.ctx.now() }, this.ctx.now())
     }
-    return this.applySuccessCallback(callback, tx, finish, defer)
+    return callback.resultCode === "0" ? this.applySuccess(cb, callback, tx) : this.applyFailure(cb, callback, tx)
   }
 
-  async applySuccessCallback(
-    callback: StkCallback,
-    tx: LedgerRow,
-    finish: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null, captured?: boolean) => Promise<CallbackOutcome>,
-    defer: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null) => Promise<CallbackOutcome>
-  ): Promise<CallbackOutcome> {
-    const now = this.ctx.now()
+  private async applySuccess(cb: CallbackRow, callback: StkCallback, tx: LedgerRow): Promise<CallbackDecision> {
     const receipt = callback.metadata?.mpesaReceiptNumber ?? null
     const paidAmount = callback.metadata?.amount
+    const paidPhone = callback.metadata?.phoneNumber ?? null
 
     if (paidAmount === undefined || paidAmount !== tx.amount) {
-      return finish("suspicious", `amount ${paidAmount ?? "missing"} does not match the KES ${tx.amount} pushed`, tx)
+      return done("suspicious", `amount ${paidAmount ?? "missing"} does not match the KES ${tx.amount} pushed`, tx)
     }
     if (!receipt) {
-      return finish("suspicious", "success without an M-Pesa receipt number", tx)
+      return done("suspicious", "success without an M-Pesa receipt number", tx)
     }
+    // Daraja sends the full MSISDN; compare only when it does (a masked number proves nothing either way).
+    if (paidPhone && /^\d{12}$/.test(paidPhone) && paidPhone !== tx.phone) {
+      return done("suspicious", "the paying phone is not the phone this push went to", tx)
+    }
+    const now = this.ctx.now()
     if (tx.status === "paid") {
       if (tx.mpesa_receipt_number === receipt) {
-        return finish("duplicate", "already paid with this receipt", tx)
+        return done("duplicate", "already paid with this receipt", tx)
       }
-      if (!tx.mpesa_receipt_number) {
-        // Paid on a status query (which carries no receipt): the late callback completes the record.
-        const ok = await this.safePatchReceipt(tx, callback, now)
-        return ok ? finish("duplicate", "receipt recorded for a payment confirmed by query", tx) : finish("suspicious", `receipt ${receipt} already belongs to another payment`, tx)
+      if (tx.mpesa_receipt_number) {
+        await this.ctx.ledger.flag(tx.id, `a second, different receipt (${receipt}) was reported for this payment`, now)
+        return done("suspicious", `a different receipt (${receipt}) for a push already paid with ${tx.mpesa_receipt_number}`, tx)
       }
-      return finish("suspicious", `a different receipt (${receipt}) for an already paid push`, tx)
+      // Paid on a status query (which carries no receipt): this push's own callback completes the record, once.
+      try {
+        const recorded = await this.ctx.ledger.recordReceipt(
+          tx.id,
+          {
+            mpesa_receipt_number: receipt,
+            paid_phone: paidPhone,
+            transaction_date: callback.metadata?.transactionDate ?? null,
+            customer_message: MESSAGES.paid(receipt),
+          },
+          now
+        )
+        return recorded
+          ? done("duplicate", "receipt recorded for a payment confirmed by query", tx)
+          : done("duplicate", "another callback recorded the receipt first", tx)
+      } catch (e) {
+        if (isUniqueViolation(e)) {
+          return done("suspicious", `receipt ${receipt} already belongs to another payment`, tx)
+        }
+        throw e
+      }
     }
-    // Daraja's own verdicts (a failure result code) are final; only our local
-    // expiry timer can be overtaken by money that really moved.
     const expiredByTimer = tx.status === "expired" && !tx.result_code
     if (FAILURE_STATUSES.includes(tx.status) && !expiredByTimer) {
-      return finish("suspicious", `success reported for a push that already ended as ${tx.status} (${tx.result_code})`, tx)
+      return done("suspicious", `success reported for a push that already ended as ${tx.status} (${tx.result_code})`, tx)
     }
 
+    const paidFields = {
+      mpesa_receipt_number: receipt,
+      paid_amount: paidAmount,
+      paid_phone: paidPhone,
+      transaction_date: callback.metadata?.transactionDate ?? null,
+      merchant_request_id: tx.merchant_request_id ?? callback.merchantRequestId,
+    }
+    let resultCode = "0"
+    let resultDesc = callback.resultDesc
+    let confirmedBy = "callback"
     if (this.ctx.config().confirmWithQuery) {
-      const query = await this.confirmByQuery(tx)
-      if (query.status !== "completed") {
-        return defer("received", query.note, tx)
+      const answer = await this.confirm(cb, tx, callback)
+      if (!answer.confirmed) {
+        return answer.decision
       }
-      if (query.resultCode !== "0") {
-        await this.settlement.applyFinalResult(tx, query.resultCode, query.resultDesc, "query")
-        return finish("suspicious", `success callback contradicted by STK Push Query (ResultCode ${query.resultCode})`, tx)
+      resultCode = answer.resultCode
+      resultDesc = answer.resultDesc
+      confirmedBy = "callback+query"
+      if (resultCode !== "0") {
+        await this.settlement.applyFinalResult(tx, {
+          resultCode,
+          resultDesc,
+          confirmedBy: "query",
+          checkoutRequestId: callback.checkoutRequestId,
+        })
+        return done("suspicious", `success callback contradicted by STK Push Query (ResultCode ${resultCode})`, tx)
       }
     }
-
-    let won: LedgerRow | null
     try {
-      won = await this.ctx.ledger.transition(
-        tx.id,
-        [...OPEN_STATUSES, "expired"],
-        {
-          status: "paid",
-          result_code: "0",
-          result_desc: callback.resultDesc,
-          customer_message: MESSAGES.paid(receipt),
-          mpesa_receipt_number: receipt,
-          paid_amount: paidAmount,
-          paid_phone: callback.metadata?.phoneNumber ?? null,
-          transaction_date: callback.metadata?.transactionDate ?? null,
-          confirmed_by: this.ctx.config().confirmWithQuery ? "callback+query" : "callback",
-          settled_at: now,
-          next_query_at: null,
-          unmatched: !!tx.session_closed_at,
-        },
-        now
+      const settled = await this.settlement.applyFinalResult(
+        tx,
+        { resultCode, resultDesc, confirmedBy, checkoutRequestId: callback.checkoutRequestId },
+        paidFields
       )
+      if (!settled) {
+        return done("duplicate", "another callback or query settled this push first", tx)
+      }
+      return settled.captured
+        ? done("applied", "payment captured", settled.row, true)
+        : done("applied", "paid with no open session of a cart costing this amount: kept as an unmatched payment", settled.row)
     } catch (e) {
       if (isUniqueViolation(e)) {
-        return finish("suspicious", `receipt ${receipt} already belongs to another payment`, tx)
+        return done("suspicious", `receipt ${receipt} or CheckoutRequestID already belongs to another payment`, tx)
       }
       throw e
     }
-    if (!won) {
-      return finish("duplicate", "another callback or query settled this push first", tx)
-    }
-    if (won.unmatched) {
-      this.ctx.logger.warn(
-        `M-Pesa: payment ${receipt} (KES ${tx.amount}) arrived after its session ${tx.payment_session_id} was closed; kept as unmatched`
-      )
-      return finish("applied", "paid after the session was closed: kept as an unmatched payment", won)
-    }
-    return finish("applied", "payment captured", won, true)
   }
 
-  async applyFailureCallback(
-    _cb: CallbackRow,
-    callback: StkCallback,
-    tx: LedgerRow,
-    finish: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null, captured?: boolean) => Promise<CallbackOutcome>,
-    defer: (s: CallbackOutcome["status"], note: string, tx: LedgerRow | null) => Promise<CallbackOutcome>
-  ): Promise<CallbackOutcome> {
+  private async applyFailure(cb: CallbackRow, callback: StkCallback, tx: LedgerRow): Promise<CallbackDecision> {
     if (tx.status === "paid") {
-      return finish("suspicious", `failure ${callback.resultCode} reported for a paid push`, tx)
+      return done("suspicious", `failure ${callback.resultCode} reported for a paid push`, tx)
     }
     if (!OPEN_STATUSES.includes(tx.status)) {
-      return finish("duplicate", `push already ended as ${tx.status}`, tx)
+      return done("duplicate", `push already ended as ${tx.status}`, tx)
     }
+    let resultCode = callback.resultCode
+    let resultDesc = callback.resultDesc
+    let confirmedBy = "callback"
     if (this.ctx.config().confirmWithQuery) {
       // A forged failure must not cancel a push the shopper may still pay.
-      const query = await this.confirmByQuery(tx)
-      if (query.status !== "completed") {
-        return defer("received", query.note, tx)
+      const answer = await this.confirm(cb, tx, callback)
+      if (!answer.confirmed) {
+        return answer.decision
       }
-      // applyFinalResult emits the capture itself if the query says the money moved.
-      await this.settlement.applyFinalResult(tx, query.resultCode, query.resultDesc, "callback+query")
-      if (query.resultCode !== callback.resultCode) {
-        return finish("suspicious", `callback said ${callback.resultCode}, STK Push Query says ${query.resultCode}`, tx)
-      }
-      return finish("applied", `push ended with ResultCode ${callback.resultCode}`, tx)
+      resultCode = answer.resultCode
+      resultDesc = answer.resultDesc
+      confirmedBy = "callback+query"
     }
-    await this.settlement.applyFinalResult(tx, callback.resultCode, callback.resultDesc, "callback")
-    return finish("applied", `push ended with ResultCode ${callback.resultCode}`, tx)
+    await this.settlement.applyFinalResult(tx, {
+      resultCode,
+      resultDesc,
+      confirmedBy,
+      checkoutRequestId: callback.checkoutRequestId,
+    })
+    if (resultCode !== callback.resultCode) {
+      return done("suspicious", `callback said ${callback.resultCode}, STK Push Query says ${resultCode}`, tx)
+    }
+    return done("applied", `push ended with ResultCode ${callback.resultCode}`, tx)
   }
 
   /**
-   * Daraja's own verdict on a push, to confirm an unsigned callback. A query
-   * that fails or says "still processing" leaves the callback for a retry.
+   * Daraja's own verdict on the push, to confirm an unsigned callback. A
+   * query that fails or says "still processing" defers the callback; after
+   * maxCallbackChecks tries it is closed as `unconfirmed` and the push is
+   * flagged for a person (the reconcile job's own queries may still settle it).
    */
-  private async confirmByQuery(
-    tx: LedgerRow
-  ): Promise<Extract<StkQueryOutcome, { status: "completed" }> | { status: "unknown"; note: string }> {
-    try {
-      const query = await this.settlement.queryDaraja(tx)
-      return query.status === "completed"
-        ? query
-        : { status: "unknown", note: "Daraja still reports the transaction as processing; will retry" }
-    } catch (e) {
-      return { status: "unknown", note: `confirmation query failed (${errorSummary(e)}); will retry` }
+  private async confirm(
+    cb: CallbackRow,
+    tx: LedgerRow,
+    callback: StkCallback
+  ): Promise<{ confirmed: true; resultCode: string; resultDesc: string } | { confirmed: false; decision: CallbackDecision }> {
+    const answer: QueryAnswer = await this.settlement.query(tx, callback.checkoutRequestId, { forCallback: true })
+    if (answer.status === "completed") {
+      return { confirmed: true, resultCode: answer.resultCode, resultDesc: answer.resultDesc }
     }
-  }
-
-  async safePatchReceipt(tx: LedgerRow, callback: StkCallback, now: Date): Promise<boolean> {
-    try {
-      await this.ctx.ledger.patch(
-        tx.id,
-        {
-          mpesa_receipt_number: callback.metadata?.mpesaReceiptNumber ?? null,
-          paid_phone: callback.metadata?.phoneNumber ?? null,
-          transaction_date: callback.metadata?.transactionDate ?? null,
-          customer_message: MESSAGES.paid(callback.metadata?.mpesaReceiptNumber ?? null),
-        },
-        now
-      )
-      return true
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        return false
+    const note =
+      answer.status === "pending"
+        ? "Daraja still reports the transaction as processing"
+        : answer.status === "budget_spent"
+          ? "no confirmation query left for this push"
+          : `confirmation query failed (${answer.note})`
+    const giveUp =
+      answer.status === "budget_spent" ||
+      (answer.status === "failed" && !answer.retryable) ||
+      cb.attempts + 1 >= this.ctx.config().maxCallbackChecks
+    if (giveUp) {
+      if (callback.resultCode === "0") {
+        await this.ctx.ledger.flag(tx.id, `a success callback Daraja never confirmed: ${note}`, this.ctx.now())
       }
-      throw e
+      return { confirmed: false, decision: done("unconfirmed", `${note}; gave up after ${cb.attempts + 1} checks`, tx) }
     }
+    return { confirmed: false, decision: { final: false, note: `${note}; will check again`, transaction_id: tx.id } }
   }
+}
+
+function done(
+  status: CallbackOutcome["status"],
+  note: string,
+  tx: LedgerRow | null,
+  captured = false
+): CallbackDecision {
+  return { final: true, status, note, transaction_id: tx?.id ?? null, captured }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { promptLimitsFromEnv, promptLimitsSchema } from "./prompt-limits/options"
 
 /**
  * The one options schema. The repo's medusa-config passes the same object to
@@ -36,8 +37,33 @@ export const mpesaOptionsSchema = z
     firstQueryDelayMs: z.number().int().min(0).max(5 * 60_000).default(20_000),
     queryBackoffMs: z.number().int().min(0).max(5 * 60_000).default(15_000),
     requestTimeoutMs: z.number().int().min(100).max(60_000).default(15_000),
+    // Bounds: every push, callback and completion has a finite budget of work.
+    maxQueriesPerPush: z.number().int().min(1).max(20).default(6),
+    maxCallbackChecks: z.number().int().min(1).max(50).default(8),
+    callbackRecheckMs: z.number().int().min(100).max(10 * 60_000).default(5_000),
+    completionRetryBaseMs: z.number().int().min(100).max(10 * 60_000).default(10_000),
+    completionRetryMaxMs: z.number().int().min(1_000).max(6 * 60 * 60_000).default(30 * 60_000),
+    /** Paid carts without an order keep being retried for this long (then only by hand). */
+    completionGiveUpMs: z.number().int().min(60_000).max(14 * 24 * 60 * 60_000).default(48 * 60 * 60_000),
+    /** A paid cart whose order has not appeared after this many attempts is flagged "needs attention". */
+    completionAttentionAfter: z.number().int().min(1).max(100).default(3),
+    /** Leases: how long one worker owns a row while it talks to Daraja or Medusa. */
+    queryLeaseMs: z.number().int().min(1_000).max(10 * 60_000).default(30_000),
+    callbackLeaseMs: z.number().int().min(1_000).max(10 * 60_000).default(60_000),
+    completionLeaseMs: z.number().int().min(1_000).max(30 * 60_000).default(120_000),
+    /** Spike arrest / system busy from the query endpoint: leave Daraja alone this long. */
+    rateLimitBackoffMs: z.number().int().min(1_000).max(10 * 60_000).default(60_000),
+    /** Abuse limits on prompts started from the store API (prompt-limits/options.ts). */
+    promptLimits: promptLimitsSchema.prefault({}),
   })
   .superRefine((o, ctx) => {
+    if (o.expiryMs <= o.requestTimeoutMs + o.firstQueryDelayMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["expiryMs"],
+        message: `expiryMs must exceed requestTimeoutMs + firstQueryDelayMs (${o.requestTimeoutMs + o.firstQueryDelayMs} ms), or a push expires before its first status query`,
+      })
+    }
     if (o.transactionType === "till" && !o.tillNumber) {
       ctx.addIssue({ code: "custom", path: ["tillNumber"], message: "tillNumber is required when transactionType is till" })
     }
@@ -98,6 +124,9 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
     expiryMs: num(env.MPESA_EXPIRY_MS),
     firstQueryDelayMs: num(env.MPESA_FIRST_QUERY_DELAY_MS),
     queryBackoffMs: num(env.MPESA_QUERY_BACKOFF_MS),
+    maxQueriesPerPush: num(env.MPESA_MAX_QUERIES_PER_PUSH),
+    completionGiveUpMs: num(env.MPESA_COMPLETION_GIVE_UP_MS),
+    promptLimits: promptLimitsFromEnv(env),
   }
 }
 
@@ -108,9 +137,5 @@ export const SAFARICOM_CALLBACK_IPS = [
   "196.201.212.129", "196.201.212.136", "196.201.212.74", "196.201.212.69",
 ]
 
-/** The path segment under which Daraja posts STK results; carries the secret, never "mpesa". */
+/** The path under which Daraja posts STK results; never contains "mpesa" (Safaricom rejects such URLs). */
 export const CALLBACK_ROUTE_PREFIX = "/hooks/lipa/stk"
-
-export function callbackUrlFor(options: Pick<MpesaOptions, "callbackBaseUrl" | "callbackSecret">): string {
-  return `${options.callbackBaseUrl.replace(/\/+$/, "")}${CALLBACK_ROUTE_PREFIX}/${options.callbackSecret}`
-}

@@ -1,83 +1,70 @@
-import { MedusaError, MedusaService } from "@medusajs/framework/utils"
-import type { BigNumberInput, IEventBusModuleService, Logger } from "@medusajs/framework/types"
+import type { IEventBusModuleService, Logger } from "@medusajs/framework/types"
 import { createHash } from "crypto"
-import {
-  DarajaClient,
-  DARAJA_BASE_URLS,
-  classifyDarajaError,
-  describeResultCode,
-  maskPhone,
-  normalizeKenyanPhone,
-  parseStkCallback,
-  type StkCallback,
-} from "../../lib/daraja"
+import { DarajaClient, DARAJA_BASE_URLS, describeResultCode, maskPhone, parseStkCallback, type StkCallback } from "../../lib/daraja"
 import { CallbackApplication } from "./callback-application"
-import { errorSummary, toMedusaError } from "./error-mapping"
+import { callbackUrlPattern } from "./callbacks/callback-url"
+import { CompletionLedger } from "./completion-ledger"
+import { defaultMessage, MESSAGES } from "./customer-messages"
+import { errorSummary } from "./error-mapping"
+import { MPESA_PAYMENT_CAPTURED, MPESA_PAYMENT_FAILED } from "./events"
+import { MPESA_OPTIONS } from "./loaders/validate-options"
+import { parseMpesaOptions, type MpesaOptions } from "./options"
+import { PromptLimiter, type PromptAllowance, type PromptAllowanceInput } from "./prompt-limits/prompt-limiter"
+import { PushInitiation, type PushInput } from "./push-initiation"
 import { QuerySettlement } from "./query-settlement"
 import type { SettlementContext } from "./settlement-context"
-import { renderAccountReference } from "./account-reference"
-import { assertKes, toWholeShillings } from "./amount"
-import { defaultMessage, MESSAGES } from "./customer-messages"
-import { MPESA_PAYMENT_CAPTURED, MPESA_PAYMENT_FAILED } from "./events"
-import MpesaAccessToken from "./models/mpesa-access-token"
-import MpesaCallback from "./models/mpesa-callback"
-import MpesaTransaction from "./models/mpesa-transaction"
-import { callbackUrlFor, parseMpesaOptions, type MpesaOptions } from "./options"
 import { CallbackStore } from "./stores/callback-store"
-import { LedgerStore } from "./stores/ledger-store"
+import { LedgerStore, type PaidSettlement } from "./stores/ledger-store"
 import { DatabaseTokenCache } from "./stores/token-store"
-import type { CallbackOutcome, Knex, LedgerRow, MpesaPaymentView } from "./types"
+import type { CallbackOutcome, CallbackRow, CallbackStatus, Knex, LedgerRow, LedgerStatus, MpesaPaymentView } from "./types"
 import { FAILURE_STATUSES } from "./types"
+
+/** A clock the module schedules by; injected as `mpesaClock` (tests move it), else the wall clock. */
+export type MpesaClock = { now(): Date }
 
 type InjectedDependencies = {
   logger: Logger
   __pg_connection__: Knex
   event_bus?: IEventBusModuleService
+  [MPESA_OPTIONS]?: MpesaOptions
+  mpesaClock?: MpesaClock
 }
-
-/** How long a claimed row is leased to the worker querying it. */
-const QUERY_LEASE_MS = 30_000
-/** How long one worker holds a callback while applying it (covers a slow confirming query). */
-const CALLBACK_LEASE_MS = 60_000
-/** How long one worker holds a paid payment while Medusa completes its cart. */
-const COMPLETION_LEASE_MS = 120_000
 
 /**
  * The `mpesa` module: owns the ledger, the callback inbox, the shared token
- * and every call to Daraja. The provider, the routes, the subscribers and the
- * jobs all go through it.
+ * and every call to Daraja. The provider, the routes, the workflows and the
+ * job all go through it. This class is the public face; each job lives in
+ * its own part: push-initiation.ts (sending prompts), callback-application.ts
+ * (the trust rules for callbacks), query-settlement.ts (status queries and
+ * every final result), completion-ledger.ts (paid money -> order
+ * bookkeeping), stores/ (the only SQL). It deliberately does not extend
+ * MedusaService: generated CRUD would be a way around the ledger's guarded
+ * transitions.
  */
-export default class MpesaModuleService extends MedusaService({
-  MpesaTransaction,
-  MpesaCallback,
-  MpesaAccessToken,
-}) {
-  protected readonly logger_: Logger
+export default class MpesaModuleService {
   protected readonly container_: InjectedDependencies
+  protected readonly logger_: Logger
   protected readonly rawOptions_: unknown
-  // Mutable state lives in one holder object: the service is often reached
-  // through proxies (Medusa's module loader, test runners) whose property
-  // writes would not land on this instance.
-  protected readonly runtime_: {
-    options: MpesaOptions | null
-    daraja: DarajaClient | null
-    now: () => Date
-  } = { options: null, daraja: null, now: () => new Date() }
+  // Built once, lazily: the service is reached through proxies whose property
+  // writes may not land on this instance, so mutable state lives in a holder.
+  protected readonly runtime_: { options: MpesaOptions | null; daraja: DarajaClient | null } = {
+    options: null,
+    daraja: null,
+  }
   protected readonly ledger_: LedgerStore
   protected readonly callbacks_: CallbackStore
   protected readonly settlement_: QuerySettlement
   protected readonly callbackApplication_: CallbackApplication
+  protected readonly initiation_: PushInitiation
+  protected readonly completion_: CompletionLedger
 
   constructor(container: InjectedDependencies, options?: unknown) {
-    // eslint-disable-next-line prefer-rest-params
-    super(...arguments)
     this.container_ = container
     this.logger_ = container.logger
     this.rawOptions_ = options
     const db = () => this.container_.__pg_connection__
     this.ledger_ = new LedgerStore(db)
     this.callbacks_ = new CallbackStore(db)
-    // Closures over the real instance: this constructor's `this` is never a proxy.
     const ctx: SettlementContext = {
       ledger: this.ledger_,
       callbacks: this.callbacks_,
@@ -89,34 +76,22 @@ export default class MpesaModuleService extends MedusaService({
     }
     this.settlement_ = new QuerySettlement(ctx)
     this.callbackApplication_ = new CallbackApplication(ctx, this.settlement_)
+    this.initiation_ = new PushInitiation(ctx, (id) => this.applyCallbacksFor(id))
+    this.completion_ = new CompletionLedger(ctx)
   }
 
   // ---------------------------------------------------------------- config
 
-  /**
-   * The configuration in force. Today: the module options. The admin settings
-   * issue merges stored per-store settings over them here, in one place.
-   */
+  /** The configuration in force: the options the module loader validated at boot. */
   getConfig(): MpesaOptions {
     if (!this.runtime_.options) {
-      this.runtime_.options = parseMpesaOptions(this.rawOptions_)
+      this.runtime_.options = optional(() => this.container_[MPESA_OPTIONS]) ?? parseMpesaOptions(this.rawOptions_)
     }
     return this.runtime_.options
   }
 
-  /** Replaces the configuration (tests, and later the admin settings panel). */
-  setConfig(options: unknown): void {
-    this.runtime_.options = parseMpesaOptions(options)
-    this.runtime_.daraja = null
-  }
-
-  /** The clock used for scheduling decisions (query back-off, expiry); tests move it. */
-  now(): Date {
-    return this.runtime_.now()
-  }
-
-  setClock(now: () => Date): void {
-    this.runtime_.now = now
+  protected now(): Date {
+    return optional(() => this.container_.mpesaClock)?.now() ?? new Date()
   }
 
   protected daraja(): DarajaClient {
@@ -129,6 +104,9 @@ export default class MpesaModuleService extends MedusaService({
         consumerKey: o.consumerKey,
         consumerSecret: o.consumerSecret,
         timeoutMs: o.requestTimeoutMs,
+        // One HTTP call per query: the module schedules its own retries and
+        // counts each one against the push's query budget.
+        retry: { attempts: 1 },
         // Daraja's logger passes structured meta (safe fields only: endpoint,
         // status, masked phone, ids); Medusa's logger takes one line.
         logger: {
@@ -144,8 +122,9 @@ export default class MpesaModuleService extends MedusaService({
     return this.runtime_.daraja
   }
 
-  callbackUrl(): string {
-    return callbackUrlFor(this.getConfig())
+  /** The callback URL's shape, per-push parts as placeholders (never the secret). */
+  callbackUrlPattern(): string {
+    return callbackUrlPattern(this.getConfig())
   }
 
   // ---------------------------------------------------------------- views
@@ -154,6 +133,7 @@ export default class MpesaModuleService extends MedusaService({
     return {
       transaction_id: row.id,
       session_id: row.payment_session_id,
+      payment_collection_id: row.payment_collection_id,
       state: row.status,
       checkout_request_id: row.checkout_request_id,
       phone: maskPhone(row.phone),
@@ -167,6 +147,7 @@ export default class MpesaModuleService extends MedusaService({
       settled_at: row.settled_at ? new Date(row.settled_at).toISOString() : null,
       unmatched: row.unmatched,
       completed_at: row.completed_at ? new Date(row.completed_at).toISOString() : null,
+      needs_attention: row.attention_reason,
     }
   }
 
@@ -175,122 +156,69 @@ export default class MpesaModuleService extends MedusaService({
     return row ? this.toView(row) : null
   }
 
-  async getLedgerRowBySession(sessionId: string): Promise<LedgerRow | null> {
-    return this.ledger_.findBySession(sessionId)
+  async getPayment(transactionId: string): Promise<MpesaPaymentView | null> {
+    const row = await this.ledger_.findById(transactionId)
+    return row ? this.toView(row) : null
   }
 
   async getLedgerRowByCheckoutRequestId(checkoutRequestId: string): Promise<LedgerRow | null> {
     return this.ledger_.findByCheckoutRequestId(checkoutRequestId)
   }
 
+  /** Ledger rows for merchant views and tests (read-only; state changes only through the module's own paths). */
+  async listLedger(
+    filters: { status?: LedgerStatus[]; unmatched?: boolean; needsAttention?: boolean; sessionIds?: string[] } = {},
+    page: { take?: number; skip?: number } = {}
+  ): Promise<LedgerRow[]> {
+    return this.ledger_.list(filters, { take: page.take ?? 50, skip: page.skip ?? 0 })
+  }
+
+  /** Paid carts without an order, unconfirmed or conflicting callbacks, and unmatched money. */
+  async listPaymentsNeedingAttention(page: { take?: number; skip?: number } = {}): Promise<MpesaPaymentView[]> {
+    const take = page.take ?? 50
+    const skip = page.skip ?? 0
+    const [flagged, unmatched] = await Promise.all([
+      this.ledger_.list({ needsAttention: true }, { take, skip }),
+      this.ledger_.list({ unmatched: true }, { take, skip }),
+    ])
+    const seen = new Set<string>()
+    return [...flagged, ...unmatched]
+      .filter((r) => !seen.has(r.id) && seen.add(r.id))
+      .map((r) => this.toView(r))
+  }
+
+  async listCallbacks(
+    filters: { status?: CallbackStatus[]; transactionId?: string } = {},
+    page: { take?: number; skip?: number } = {}
+  ): Promise<CallbackRow[]> {
+    return this.callbacks_.list(filters, { take: page.take ?? 50, skip: page.skip ?? 0 })
+  }
+
   // ---------------------------------------------------------------- initiate
 
   /**
-   * Sends the STK Push for a payment session, at most once per session.
-   * Validation errors and definite Daraja rejections throw a MedusaError a
-   * shopper can act on and leave no ledger row. A push whose outcome is
-   * unknown is kept as `indeterminate` and settled by callback or expiry —
-   * never answered with a second prompt.
+   * Sends the STK Push for a payment session, at most once per session and
+   * never while a prompt of the same cart, phone and amount may still be paid
+   * (see PushInitiation). Validation errors and definite Daraja rejections
+   * throw a MedusaError a shopper can act on and leave no ledger row; a push
+   * whose outcome is unknown is kept `indeterminate` — never re-prompted.
    */
-  async initiateStkPush(input: {
-    sessionId: string
-    amount: BigNumberInput
-    currencyCode: string
-    phone: unknown
-  }): Promise<MpesaPaymentView> {
-    const config = this.getConfig()
-    if (!input.sessionId) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, "session_id: missing from the payment session data")
-    }
-    assertKes(input.currencyCode)
-    const { whole, medusa } = toWholeShillings(input.amount)
-    if (typeof input.phone !== "string" || !input.phone.trim()) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        "phone: enter the M-Pesa phone number to pay with, such as 0712345678"
-      )
-    }
-    let phone: string
-    try {
-      phone = normalizeKenyanPhone(input.phone)
-    } catch (e) {
-      throw toMedusaError(e)
-    }
-
-    const now = this.now()
-    const { row, created } = await this.ledger_.insertInitiating({
-      payment_session_id: input.sessionId,
-      phone,
-      amount: whole,
-      medusa_amount: medusa,
-      currency_code: "kes",
-      account_reference: renderAccountReference(config.accountReference, input.sessionId),
-      expires_at: new Date(now.getTime() + config.expiryMs),
-    })
-    if (!created) {
-      // Medusa retried the call for the same session: never push twice.
-      return this.toView(row)
-    }
-
-    let accepted
-    try {
-      accepted = await this.daraja().stkPush({
-        shortcode: config.shortcode,
-        passkey: config.passkey,
-        transactionType: config.transactionType,
-        tillNumber: config.tillNumber,
-        amount: whole,
-        phone,
-        callbackUrl: this.callbackUrl(),
-        accountReference: row.account_reference,
-        transactionDesc: config.transactionDesc,
-      })
-    } catch (e) {
-      if (classifyDarajaError(e, { idempotent: false }) === "indeterminate") {
-        this.logger_.warn(
-          `M-Pesa: STK Push for session ${input.sessionId} has an unknown outcome (${errorSummary(e)}); keeping it open until a callback or expiry settles it`
-        )
-        const kept = await this.ledger_.transition(
-          row.id,
-          ["initiating"],
-          { status: "indeterminate", customer_message: MESSAGES.indeterminate },
-          this.now()
-        )
-        return this.toView(kept ?? row)
-      }
-      await this.ledger_.deleteHard(row.id)
-      // Daraja's own words (secrets already redacted by the client) for the merchant's logs.
-      this.logger_.warn(`M-Pesa: STK Push for session ${input.sessionId} refused: ${errorSummary(e)}`)
-      throw toMedusaError(e)
-    }
-
-    const pending = await this.ledger_.transition(
-      row.id,
-      ["initiating", "indeterminate"],
-      {
-        status: "pending",
-        checkout_request_id: accepted.checkoutRequestId,
-        merchant_request_id: accepted.merchantRequestId,
-        next_query_at: new Date(now.getTime() + config.firstQueryDelayMs),
-      },
-      this.now()
-    )
-    // A callback may have beaten the push response here: apply it now.
-    const waiting = await this.callbacks_.findWaitingFor(accepted.checkoutRequestId)
-    for (const cb of waiting) {
-      await this.processCallback(cb.id)
-    }
-    const latest = await this.ledger_.findById(row.id)
-    return this.toView(latest ?? pending ?? row)
+  async initiateStkPush(input: PushInput): Promise<MpesaPaymentView> {
+    return this.toView(await this.initiation_.initiate(input))
   }
 
   // ---------------------------------------------------------------- callbacks
 
   /**
    * Persists a callback exactly as received, before anything else happens,
-   * and reports whether its shape is an STK callback at all.
+   * bound to the push its signed URL names, and reports whether its shape is
+   * an STK callback at all.
    */
-  async recordCallback(input: { payload: unknown; sourceIp: string | null }): Promise<{ id: string; valid: boolean }> {
+  async recordCallback(input: {
+    payload: unknown
+    sourceIp: string | null
+    transactionId: string
+  }): Promise<{ id: string; valid: boolean }> {
     let parsed: StkCallback | null = null
     let note: string | null = null
     try {
@@ -301,46 +229,57 @@ export default class MpesaModuleService extends MedusaService({
     const row = await this.callbacks_.insert({
       payload: input.payload,
       source_ip: input.sourceIp,
+      transaction_id: input.transactionId,
       checkout_request_id: parsed?.checkoutRequestId ?? null,
       merchant_request_id: parsed?.merchantRequestId ?? null,
       result_code: parsed?.resultCode ?? null,
       status: parsed ? "received" : "invalid",
       note,
+      now: this.now(),
     })
     return { id: row.id, valid: !!parsed }
   }
 
   /**
    * Applies one stored callback to the ledger. Idempotent and safe to call
-   * concurrently: a row lock serialises work on the callback, and ledger
+   * concurrently: a lease serialises work on the callback and ledger
    * transitions are conditional, so only one caller ever captures a payment.
-   * Daraja does not sign callbacks, so a success is accepted only for a known
-   * CheckoutRequestID, the exact amount pushed and (by default) a confirming
-   * STK Push Query.
+   * Returns null when the callback is already processed or leased elsewhere.
    */
   async processCallback(callbackId: string): Promise<CallbackOutcome | null> {
-    const outcome = await this.callbacks_.withLease(callbackId, this.now(), CALLBACK_LEASE_MS, (cb) => this.callbackApplication_.applyCallback(cb))
-    if (outcome?.captured && outcome.transaction_id) {
-      await this.emitCaptured(outcome.transaction_id)
-    }
-    if (outcome?.status === "waiting") {
-      // The push response may have recorded this CheckoutRequestID while we
-      // held the lease, and its attempt to apply the callback was refused by
-      // that lease. The lease is released now: look once more.
-      const cb = await this.callbacks_.findById(callbackId)
-      if (cb?.checkout_request_id && (await this.ledger_.findByCheckoutRequestId(cb.checkout_request_id))) {
-        return this.processCallback(callbackId)
+    const config = this.getConfig()
+    const decision = await this.callbacks_.withLease(callbackId, this.now(), config.callbackLeaseMs, async (cb) => {
+      const d = await this.callbackApplication_.apply(cb)
+      const now = this.now()
+      if (d.final) {
+        await this.callbacks_.finish(cb.id, d.status, d.note, now)
+        if (d.status === "suspicious" || d.status === "unconfirmed") {
+          this.logger_.warn(`M-Pesa: ${d.status} callback ${cb.id}: ${d.note}`)
+        }
+      } else {
+        // Bounded re-checks, spaced out: 1x, 2x, 3x … callbackRecheckMs.
+        await this.callbacks_.defer(cb.id, d.note, new Date(now.getTime() + config.callbackRecheckMs * (cb.attempts + 1)), now)
       }
+      return d
+    })
+    if (!decision) {
+      return null
     }
-    return outcome
+    return decision.final
+      ? { status: decision.status, note: decision.note, transaction_id: decision.transaction_id, captured: decision.captured }
+      : { status: "received", note: decision.note, transaction_id: decision.transaction_id, captured: false }
   }
 
-  protected async emitCaptured(transactionId: string): Promise<void> {
-    await this.emit(MPESA_PAYMENT_CAPTURED, transactionId)
+  /** Re-applies callbacks for a push that were deferred (e.g. they beat the push's own answer). */
+  protected async applyCallbacksFor(transactionId: string): Promise<void> {
+    const waiting = await this.callbacks_.list({ transactionId }, { take: 10, skip: 0 })
+    for (const cb of waiting.filter((c) => !c.processed_at)) {
+      await this.processCallback(cb.id)
+    }
   }
 
   protected async emit(name: string, transactionId: string): Promise<void> {
-    const bus = this.container_.event_bus
+    const bus = optional(() => this.container_.event_bus)
     if (!bus) {
       return
     }
@@ -364,11 +303,7 @@ export default class MpesaModuleService extends MedusaService({
     if (!row || row.status !== "pending") {
       return row ? this.toView(row) : null
     }
-    const now = this.now()
-    if (row.next_query_at && new Date(row.next_query_at) > now) {
-      return this.toView(row)
-    }
-    const claimed = await this.ledger_.claimForQuery(row.id, now, QUERY_LEASE_MS)
+    const claimed = await this.ledger_.claimForQuery(row.id, this.now(), this.getConfig().queryLeaseMs)
     if (claimed) {
       await this.settlement_.settleByQuery(claimed)
     }
@@ -378,8 +313,10 @@ export default class MpesaModuleService extends MedusaService({
 
   /**
    * The fallback for lost callbacks: queries pushes whose callback is
-   * overdue, expires what can no longer be settled, retries callbacks left
-   * unprocessed (restart recovery) and reports how much work it did.
+   * overdue, expires what can no longer be settled, re-checks callbacks left
+   * unprocessed (restart recovery, deferred confirmations) and reports how
+   * much work it did. Every query it runs is served by a partial index over
+   * open rows, so its cost does not grow with history.
    */
   async pollDue(options: { limit?: number } = {}): Promise<{
     queried: number
@@ -390,22 +327,22 @@ export default class MpesaModuleService extends MedusaService({
   }> {
     const config = this.getConfig()
     const now = this.now()
+    const limit = options.limit ?? 25
     const summary = { queried: 0, settled: 0, expired: 0, callbacksRetried: 0, rateLimited: false }
 
     await this.ledger_.markStaleInitiating(new Date(now.getTime() - config.requestTimeoutMs - 30_000), now)
-    const unqueryable = await this.ledger_.expireUnqueryable(now, MESSAGES.expiredByTimer)
-    summary.expired += unqueryable.length
-    for (const row of unqueryable) {
+    const expired = await this.ledger_.expireDue(now, MESSAGES.expiredByTimer, limit * 4)
+    summary.expired += expired.length
+    for (const row of expired) {
       await this.emit(MPESA_PAYMENT_FAILED, row.id)
     }
 
-    const stale = await this.callbacks_.findStale(new Date(now.getTime() - 5_000), options.limit ?? 50)
-    for (const cb of stale) {
+    for (const cb of await this.callbacks_.findDue(new Date(now.getTime() - 1_000), limit * 2)) {
       await this.processCallback(cb.id)
       summary.callbacksRetried++
     }
 
-    const due = await this.ledger_.claimDue(now, options.limit ?? 25, QUERY_LEASE_MS)
+    const due = await this.ledger_.claimDue(now, limit, config.queryLeaseMs)
     for (const row of due) {
       const result = await this.settlement_.settleByQuery(row)
       summary.queried++
@@ -421,15 +358,24 @@ export default class MpesaModuleService extends MedusaService({
 
   // ---------------------------------------------------------------- completion bookkeeping
 
-  async listAwaitingCompletion(options: { olderThanMs?: number; limit?: number } = {}): Promise<MpesaPaymentView[]> {
-    const before = new Date(this.now().getTime() - (options.olderThanMs ?? 15_000))
-    const rows = await this.ledger_.findAwaitingCompletion(before, 10, options.limit ?? 25)
-    return rows.map((r) => this.toView(r))
+  /** Paid payments whose order is due to be created (first try, or a retry after back-off). */
+  async listDueForCompletion(limit = 25): Promise<MpesaPaymentView[]> {
+    return (await this.completion_.due(limit)).map((r) => this.toView(r))
   }
 
-  async getPaymentForCompletion(transactionId: string): Promise<MpesaPaymentView | null> {
-    const row = await this.ledger_.findById(transactionId)
+  /**
+   * Leases a paid payment for completion (completionLeaseMs, Medusa's cart
+   * lock TTL) and returns it, or null if it is completed, unmatched or being
+   * completed by another worker right now.
+   */
+  async claimCompletion(transactionId: string): Promise<MpesaPaymentView | null> {
+    const row = await this.completion_.claim(transactionId)
     return row ? this.toView(row) : null
+  }
+
+  /** Gives a completion lease back without counting an attempt (a workflow compensating). */
+  async releaseCompletion(transactionId: string): Promise<void> {
+    await this.ledger_.patch(transactionId, { completion_locked_until: null }, this.now())
   }
 
   /** The Medusa amount to report as captured for a payment (the session's own decimal amount). */
@@ -437,59 +383,75 @@ export default class MpesaModuleService extends MedusaService({
     return (await this.ledger_.findById(transactionId))?.medusa_amount ?? null
   }
 
-  /**
-   * Leases a paid payment for completion (2 minutes, Medusa's cart lock TTL)
-   * and returns it, or null if it is completed, unmatched or being completed
-   * by another worker right now.
-   */
-  async claimCompletion(transactionId: string): Promise<MpesaPaymentView | null> {
-    const row = await this.ledger_.claimCompletion(transactionId, this.now(), COMPLETION_LEASE_MS)
-    return row ? this.toView(row) : null
-  }
-
   async markCompleted(transactionId: string): Promise<void> {
-    const now = this.now()
-    const row = await this.ledger_.findById(transactionId)
-    if (row && !row.completed_at) {
-      await this.ledger_.patch(
-        transactionId,
-        { completed_at: now, completion_error: null, completion_locked_until: null },
-        now
-      )
-    }
+    await this.completion_.completed(transactionId)
   }
 
-  async markCompletionFailed(transactionId: string, error: string): Promise<void> {
-    const now = this.now()
+  async markCompletionFailed(
+    transactionId: string,
+    error: string
+  ): Promise<{ nextAttemptAt: string | null; needsAttention: boolean } | null> {
     const row = await this.ledger_.findById(transactionId)
-    if (row) {
-      await this.ledger_.patch(
-        transactionId,
-        {
-          completion_attempts: row.completion_attempts + 1,
-          completion_error: error.slice(0, 500),
-          completion_locked_until: null,
-        },
-        now
-      )
+    if (!row) {
+      return null
     }
+    const r = await this.completion_.failed(row, error)
+    if (r.needsAttention) {
+      this.logger_.warn(`M-Pesa: payment ${transactionId} is paid but has no order yet (needs attention): ${error}`)
+    }
+    return { nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null, needsAttention: r.needsAttention }
+  }
+
+  /**
+   * The session a paid payment was meant for no longer exists: decide again
+   * where the money belongs (another open session of the same cart that still
+   * costs it, or unmatched). Emits the capture again if it moved.
+   */
+  async rematchPaid(transactionId: string): Promise<MpesaPaymentView | null> {
+    const settled: PaidSettlement | null = await this.completion_.rematch(transactionId)
+    if (!settled) {
+      return null
+    }
+    if (settled.captured) {
+      await this.emit(MPESA_PAYMENT_CAPTURED, settled.row.id)
+    } else {
+      this.logger_.warn(`M-Pesa: paid ${transactionId} lost its session before an order was created; kept as unmatched`)
+    }
+    return this.toView(settled.row)
   }
 
   // ---------------------------------------------------------------- session lifecycle
 
   /**
    * Medusa deleted or canceled the session. The prompt cannot be recalled;
-   * money that still arrives is kept on the ledger as unmatched.
+   * money that still arrives goes to the cart's current session if the cart
+   * still costs that amount, else it is kept as unmatched.
    */
   async closeSession(sessionId: string): Promise<MpesaPaymentView | null> {
-    const row = await this.ledger_.findBySession(sessionId)
-    if (!row) {
-      return null
-    }
-    const now = this.now()
-    const patched = row.session_closed_at ? row : await this.ledger_.patch(row.id, { session_closed_at: now }, now)
-    return this.toView(patched ?? row)
+    const row = await this.ledger_.closeSession(sessionId, this.now())
+    return row ? this.toView(row) : null
   }
+
+  // ---- prompt limits (begin)
+
+  /**
+   * Counts one M-Pesa prompt against the abuse limits (per phone, payment
+   * collection and client address; PostgreSQL counters shared by every
+   * instance) and says whether it may be sent. A refusal uses up nothing.
+   * Called by the store middleware before Medusa creates the payment session.
+   */
+  async consumePromptAllowance(input: PromptAllowanceInput): Promise<PromptAllowance> {
+    const config = this.getConfig()
+    const limiter = new PromptLimiter({
+      db: () => this.container_.__pg_connection__,
+      limits: config.promptLimits,
+      // Keys the digests of phone numbers and client addresses stored in the table.
+      keySecret: config.callbackSecret,
+    })
+    return limiter.consume(input, this.now())
+  }
+
+  // ---- prompt limits (end)
 }
 
 /** Whether the shopper may start a new prompt now: our own expiry yes, Daraja's verdicts per its table. */
@@ -502,4 +464,13 @@ function isRetryable(row: LedgerRow): boolean {
 
 function withMeta(msg: string, meta?: Record<string, unknown>): string {
   return meta && Object.keys(meta).length ? `M-Pesa: ${msg} ${JSON.stringify(meta)}` : `M-Pesa: ${msg}`
+}
+
+/** Reads an optional container registration (awilix throws for unregistered names). */
+function optional<T>(read: () => T | undefined): T | undefined {
+  try {
+    return read()
+  } catch {
+    return undefined
+  }
 }

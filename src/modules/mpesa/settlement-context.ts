@@ -4,7 +4,7 @@ import type { MpesaOptions } from "./options"
 import type { CallbackStore } from "./stores/callback-store"
 import type { LedgerStore } from "./stores/ledger-store"
 
-/** What the settlement code needs from the module service, and nothing more. */
+/** What the module's parts (initiation, callbacks, settlement, completion) need, and nothing more. */
 export type SettlementContext = {
   ledger: LedgerStore
   callbacks: CallbackStore

@@ -17,7 +17,9 @@ export const FAILURE_STATUSES: LedgerStatus[] = ["failed", "canceled", "expired"
 /** A ledger row as stored. */
 export type LedgerRow = {
   id: string
-  payment_session_id: string
+  payment_session_id: string | null
+  initiated_session_id: string
+  payment_collection_id: string | null
   checkout_request_id: string | null
   merchant_request_id: string | null
   phone: string
@@ -45,12 +47,22 @@ export type LedgerRow = {
   completed_at: Date | null
   completion_attempts: number
   completion_error: string | null
+  next_completion_at: Date | null
   completion_locked_until: Date | null
+  attention_reason: string | null
+  attention_at: Date | null
   created_at: Date
   updated_at: Date
 }
 
-export type CallbackStatus = "received" | "applied" | "duplicate" | "waiting" | "suspicious" | "invalid"
+export type CallbackStatus =
+  | "received"
+  | "applied"
+  | "duplicate"
+  | "waiting"
+  | "suspicious"
+  | "invalid"
+  | "unconfirmed"
 
 export type CallbackRow = {
   id: string
@@ -64,6 +76,7 @@ export type CallbackRow = {
   transaction_id: string | null
   processed_at: Date | null
   attempts: number
+  next_check_at: Date | null
   locked_until: Date | null
   created_at: Date
   updated_at: Date
@@ -75,7 +88,9 @@ export type CallbackRow = {
  */
 export type MpesaPaymentView = {
   transaction_id: string
-  session_id: string
+  /** the Medusa payment session this push belongs to now (null once superseded) */
+  session_id: string | null
+  payment_collection_id: string | null
   state: LedgerStatus
   checkout_request_id: string | null
   phone: string // masked
@@ -90,6 +105,8 @@ export type MpesaPaymentView = {
   settled_at: string | null
   unmatched: boolean
   completed_at: string | null
+  /** why a person should look at this payment (null when nothing is wrong) */
+  needs_attention: string | null
 }
 
 /** Outcome of applying one callback, for logs, tests and the callback row. */

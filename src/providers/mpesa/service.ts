@@ -31,7 +31,12 @@ import { toWholeShillings } from "../../modules/mpesa/amount"
 import { parseMpesaOptions, type MpesaOptionsInput } from "../../modules/mpesa/options"
 import { sessionDataFromView, statusFromView } from "./status"
 
-type Cradle = Record<string, unknown> & { mpesa?: MpesaModuleService }
+/** The payment module's own session store, as registered in the container the provider runs in. */
+type PaymentSessionReader = {
+  retrieve(id: string, config: { select: string[] }): Promise<{ payment_collection_id?: string | null }>
+}
+
+type Cradle = Record<string, unknown> & { mpesa?: MpesaModuleService; paymentSessionService?: PaymentSessionReader }
 
 /**
  * Thin adapter from Medusa's payment lifecycle to the `mpesa` module, which
@@ -67,9 +72,10 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
 
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
     const data = input.data ?? {}
-    const sessionId = (data.session_id as string | undefined) ?? input.context?.idempotency_key
+    const sessionId = this.sessionIdOf(input)
     const view = await this.mpesa.initiateStkPush({
       sessionId: sessionId ?? "",
+      paymentCollectionId: sessionId ? await this.paymentCollectionOf(sessionId) : null,
       amount: input.amount,
       currencyCode: input.currency_code,
       // `phone_number` is what the other Medusa M-Pesa plugin's storefronts send.
@@ -160,7 +166,7 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
       return { action: PaymentActions.NOT_SUPPORTED }
     }
     const row = await this.mpesa.getLedgerRowByCheckoutRequestId(checkoutRequestId)
-    if (!row) {
+    if (!row || !row.payment_session_id) {
       return { action: PaymentActions.NOT_SUPPORTED }
     }
     const data = { session_id: row.payment_session_id, amount: row.medusa_amount }
@@ -177,9 +183,37 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
     }
   }
 
+  /**
+   * Medusa's session id, from every input Medusa gives: `data.session_id`
+   * (initiate, and the session data we return) or `context.idempotency_key`
+   * (set to the session id by the payment module; the only one left when the
+   * process died between Daraja accepting the push and Medusa saving our data).
+   */
   private sessionIdOf(input: { data?: Record<string, unknown>; context?: { idempotency_key?: string } }) {
+    // Medusa sets the key from the session row itself; data is a copy that a storefront also writes to.
+    const key = input.context?.idempotency_key
+    if (typeof key === "string" && key.startsWith("payses_")) {
+      return key
+    }
     const fromData = input.data?.session_id
     return typeof fromData === "string" && fromData ? fromData : undefined
+  }
+
+  /**
+   * The session's payment collection (one per cart checkout), which groups a
+   * cart's prompts: a re-created session re-attaches to the collection's open
+   * prompt, and money paid on an older prompt can complete the cart. Read from
+   * the payment module's own session store (the provider runs inside that
+   * module's container; Medusa does not pass the collection to providers).
+   */
+  private async paymentCollectionOf(sessionId: string): Promise<string | null> {
+    try {
+      const sessions = (this.container as Cradle).paymentSessionService
+      const session = await sessions?.retrieve(sessionId, { select: ["payment_collection_id"] })
+      return session?.payment_collection_id ?? null
+    } catch {
+      return null // without it: one prompt per session, no re-attachment
+    }
   }
 }
 

@@ -1,4 +1,6 @@
 import { startDarajaSimulator, type DarajaSimulator } from "../index"
+import { IdFactory } from "../ids"
+import { TokenStore } from "../oauth"
 import { basic, call, errorBody, FAST, pushBody, token } from "./helpers"
 
 const OAUTH = "/oauth/v1/generate?grant_type=client_credentials"
@@ -59,31 +61,70 @@ describe("Daraja simulator: OAuth and routing", () => {
     expect(sim.prompts()).toHaveLength(0)
   })
 
-  it("invalidates the previous token when a new one is issued, as Safaricom documents", async () => {
+  it("keeps earlier unexpired tokens valid when a new one is issued (lenient, the default)", async () => {
     const first = await token(sim)
-    expect((await call(sim, PUSH, { token: first, body: pushBody() })).status).toBe(200)
     const second = await token(sim)
-    expect(second).not.toBe(first)
-    expect((await call(sim, PUSH, { token: first, body: pushBody() })).body).toEqual(errorBody("404.001.03", "Invalid Access Token"))
-    expect((await call(sim, PUSH, { token: second, body: pushBody() })).status).toBe(200)
+    const third = await token(sim)
+    expect(new Set([first, second, third]).size).toBe(3)
+    // Distinct amounts, so no push repeats another (that would be rule-limited, though still HTTP 200).
+    expect((await call(sim, PUSH, { token: first, body: pushBody({ Amount: 1 }) })).status).toBe(200)
+    expect((await call(sim, PUSH, { token: third, body: pushBody({ Amount: 2 }) })).status).toBe(200)
+    expect((await call(sim, PUSH, { token: second, body: pushBody({ Amount: 3 }) })).status).toBe(200)
+    expect((await call(sim, PUSH, { token: first, body: pushBody({ Amount: 4 }) })).status).toBe(200)
+    expect(sim.stats().tokensIssued).toBe(3)
+  })
+
+  it("invalidates the previous token when a new one is issued under strict singleActiveToken, as Safaricom's FAQ says", async () => {
+    for (const strict of [true, { singleActiveToken: true }] as const) {
+      const strictSim = await startDarajaSimulator({ ...FAST, strict })
+      try {
+        const first = await token(strictSim)
+        expect((await call(strictSim, PUSH, { token: first, body: pushBody({ Amount: 1 }) })).status).toBe(200)
+        const second = await token(strictSim)
+        expect(second).not.toBe(first)
+        expect((await call(strictSim, PUSH, { token: first, body: pushBody({ Amount: 2 }) })).body).toEqual(
+          errorBody("404.001.03", "Invalid Access Token"),
+        )
+        expect((await call(strictSim, PUSH, { token: second, body: pushBody({ Amount: 3 }) })).status).toBe(200)
+      } finally {
+        await strictSim.close()
+      }
+    }
+  })
+
+  it("still expires older tokens after tokenTtlSeconds when lenient", async () => {
+    const shortLived = await startDarajaSimulator({ ...FAST, tokenTtlSeconds: 0.2 })
+    try {
+      const old = await token(shortLived)
+      await new Promise((r) => setTimeout(r, 120))
+      const newer = await token(shortLived)
+      await new Promise((r) => setTimeout(r, 120))
+      // 240 ms after the first token and 120 ms after the second.
+      expect((await call(shortLived, PUSH, { token: old, body: pushBody({ Amount: 1 }) })).status).toBe(404)
+      expect((await call(shortLived, PUSH, { token: newer, body: pushBody({ Amount: 2 }) })).status).toBe(200)
+    } finally {
+      await shortLived.close()
+    }
   })
 
   it("expires tokens after tokenTtlSeconds", async () => {
     const shortLived = await startDarajaSimulator({ ...FAST, tokenTtlSeconds: 0.2 })
     try {
       const t = await token(shortLived)
-      expect((await call(shortLived, PUSH, { token: t, body: pushBody() })).status).toBe(200)
+      expect((await call(shortLived, PUSH, { token: t, body: pushBody({ Amount: 1 }) })).status).toBe(200)
       await new Promise((r) => setTimeout(r, 250))
-      expect((await call(shortLived, PUSH, { token: t, body: pushBody() })).status).toBe(404)
+      expect((await call(shortLived, PUSH, { token: t, body: pushBody({ Amount: 2 }) })).status).toBe(404)
     } finally {
       await shortLived.close()
     }
   })
 
-  it("reset() forgets issued tokens", async () => {
+  it("reset() forgets issued tokens, all of them", async () => {
     const t = await token(sim)
+    const u = await token(sim)
     sim.reset()
     expect((await call(sim, PUSH, { token: t, body: pushBody() })).status).toBe(404)
+    expect((await call(sim, PUSH, { token: u, body: pushBody() })).status).toBe(404)
   })
 
   it.each([
@@ -125,5 +166,45 @@ describe("Daraja simulator: OAuth and routing", () => {
     await expect(startDarajaSimulator({ timeScale: -1 })).rejects.toThrow("timeScale")
     await expect(startDarajaSimulator({ merchants: [{ shortcode: "12", passkey: "x" }] })).rejects.toThrow("shortcode")
     await expect(startDarajaSimulator({ defaultOutcome: "fail" as unknown as "manual" })).rejects.toThrow("defaultOutcome")
+    await expect(startDarajaSimulator({ strict: { timestampwindow: true } as never })).rejects.toThrow('no rule "timestampwindow"')
+    await expect(startDarajaSimulator({ strict: { singleActiveToken: "yes" } as never })).rejects.toThrow("strict.singleActiveToken")
+    await expect(startDarajaSimulator({ strict: "all" as never })).rejects.toThrow("`strict`")
+    await expect(startDarajaSimulator({ duplicateRules: "off" as never })).rejects.toThrow("duplicateRules")
+  })
+
+  it("defaults to the lenient profile with the duplicate rules on", () => {
+    expect(sim.options.strict).toEqual({ timestampWindow: false, transactionDescLength: false, singleActiveToken: false })
+    expect(sim.options.duplicateRules).toBe(true)
+  })
+})
+
+describe("TokenStore", () => {
+  it("lenient: every token lives its own TTL", () => {
+    const store = new TokenStore(new IdFactory(), 1)
+    const a = store.issue(0).token
+    const b = store.issue(500).token
+    expect(store.accept(a, false, 900)).toBe(true)
+    expect(store.accept(b, false, 900)).toBe(true)
+    expect(store.accept(a, false, 1000)).toBe(false)
+    expect(store.accept(b, false, 1499)).toBe(true)
+    expect(store.accept(b, false, 1500)).toBe(false)
+  })
+
+  it("singleActiveToken: issuing a token kills the previous one", () => {
+    const store = new TokenStore(new IdFactory(), 1, true)
+    const a = store.issue(0).token
+    expect(store.accept(a, false, 1)).toBe(true)
+    const b = store.issue(2).token
+    expect(store.accept(a, false, 3)).toBe(false)
+    expect(store.accept(b, false, 3)).toBe(true)
+  })
+
+  it("lenient: forgets the oldest tokens past 10 000 live ones", () => {
+    const store = new TokenStore(new IdFactory(), 3599)
+    const first = store.issue(0).token
+    const second = store.issue(0).token
+    for (let i = 0; i < 9_999; i++) store.issue(0)
+    expect(store.accept(first, false, 1)).toBe(false)
+    expect(store.accept(second, false, 1)).toBe(true)
   })
 })

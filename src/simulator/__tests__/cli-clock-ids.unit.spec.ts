@@ -44,6 +44,56 @@ describe("CLI arguments", () => {
     expect(parseCliArgs(["--help"], {})).toEqual({ kind: "help" })
   })
 
+  it("reads --strict as every rule, --strict=<list> as some, and --no-duplicate-rules", () => {
+    expect(parseCliArgs(["--strict", "--quiet"], {})).toEqual({ kind: "run", quiet: true, options: { port: CLI_DEFAULT_PORT, strict: true } })
+    expect(parseCliArgs(["--strict=timestampWindow,singleActiveToken"], {})).toEqual({
+      kind: "run",
+      quiet: false,
+      options: { port: CLI_DEFAULT_PORT, strict: { timestampWindow: true, singleActiveToken: true } },
+    })
+    expect(parseCliArgs(["--strict=false"], {})).toMatchObject({ options: { strict: false } })
+    expect(parseCliArgs(["--no-duplicate-rules"], {})).toEqual({
+      kind: "run",
+      quiet: false,
+      options: { port: CLI_DEFAULT_PORT, duplicateRules: false },
+    })
+  })
+
+  it("reads DARAJA_SIMULATOR_STRICT and DARAJA_SIMULATOR_DUPLICATE_RULES, with flags taking precedence", () => {
+    expect(parseCliArgs([], { DARAJA_SIMULATOR_STRICT: "true" })).toMatchObject({ options: { strict: true } })
+    expect(parseCliArgs([], { DARAJA_SIMULATOR_STRICT: "transactionDescLength" })).toMatchObject({
+      options: { strict: { transactionDescLength: true } },
+    })
+    expect(parseCliArgs(["--strict"], { DARAJA_SIMULATOR_STRICT: "0" })).toMatchObject({ options: { strict: true } })
+    expect(parseCliArgs([], { DARAJA_SIMULATOR_DUPLICATE_RULES: "false" })).toMatchObject({ options: { duplicateRules: false } })
+    expect(parseCliArgs([], { DARAJA_SIMULATOR_DUPLICATE_RULES: "true" })).toMatchObject({ options: { duplicateRules: true } })
+  })
+
+  it("rejects unknown strict rules and unreadable switches", () => {
+    expect(parseCliArgs(["--strict=timestamp"], {})).toEqual({ kind: "error", message: expect.stringContaining('unknown strict rule "timestamp"') })
+    expect(parseCliArgs([], { DARAJA_SIMULATOR_STRICT: "nope" })).toEqual({ kind: "error", message: expect.stringContaining("DARAJA_SIMULATOR_STRICT") })
+    expect(parseCliArgs([], { DARAJA_SIMULATOR_DUPLICATE_RULES: "maybe" })).toEqual({
+      kind: "error",
+      message: expect.stringContaining("DARAJA_SIMULATOR_DUPLICATE_RULES"),
+    })
+    expect(parseCliArgs(["--duplicate-rules"], {})).toEqual({ kind: "error", message: "Unknown option --duplicate-rules" })
+  })
+
+  it("prints the profile and the duplicate rules in the banner", async () => {
+    const lenient = await startDarajaSimulator()
+    const strict = await startDarajaSimulator({ strict: true, duplicateRules: false })
+    const some = await startDarajaSimulator({ strict: { singleActiveToken: true } })
+    try {
+      expect(banner(lenient)).toContain("Profile: lenient (strict rules off: timestampWindow, transactionDescLength, singleActiveToken")
+      expect(banner(lenient)).toContain("Duplicate rules: on (open prompt -> 500.001.1001 subscriber locked; same phone+amount within 2 min -> ResultCode 17)")
+      expect(banner(strict)).toContain("Profile: strict (timestampWindow, transactionDescLength, singleActiveToken)")
+      expect(banner(strict)).toContain("Duplicate rules: off")
+      expect(banner(some)).toContain("Profile: strict rules on: singleActiveToken")
+    } finally {
+      await Promise.all([lenient.close(), strict.close(), some.close()])
+    }
+  })
+
   it("prints the URL, credentials, merchants and outcome table", async () => {
     const sim = await startDarajaSimulator()
     try {

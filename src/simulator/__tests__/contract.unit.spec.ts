@@ -171,18 +171,66 @@ describe("contract: DarajaClient against the simulator", () => {
     // One token at first, then one refresh per call: each refreshed token served one call.
     expect(sim.stats().tokensIssued).toBe(4)
     // And a push, which is sent once, still goes through after a refresh (the gateway rejected the first try).
-    await expect(daraja.stkPush(paybill("254708374149"))).resolves.toMatchObject({ responseCode: "0" })
+    // Another amount: the same one again within 2 minutes would be rule-limited (17), not paid.
+    await expect(daraja.stkPush(paybill("254708374149", { amount: 1300 }))).resolves.toMatchObject({ responseCode: "0" })
     expect(sim.prompts()).toHaveLength(2)
   })
 
-  it("heals when another process's token invalidated ours", async () => {
+  it("heals when another process's token invalidated ours (strict singleActiveToken)", async () => {
+    const strict = await startDarajaSimulator({ timeScale: 0.01, strict: { singleActiveToken: true } })
+    try {
+      const strictClient = () => client({ baseUrl: strict.url })
+      const server = strictClient()
+      const worker = strictClient()
+      // One phone per push: a phone whose prompt is still open is locked.
+      await server.stkPush(paybill("0711000001"))
+      await worker.stkPush(paybill("0711000002")) // fetches its own token: the server's is now invalid
+      await expect(server.stkPush(paybill("0711000003"))).resolves.toMatchObject({ responseCode: "0" })
+      expect(strict.stats().tokensIssued).toBe(3)
+      expect(strict.stats().calls.stkPush).toBe(4) // the server's refused try, then its retry after a refresh
+      expect(strict.prompts()).toHaveLength(3)
+    } finally {
+      await strict.close()
+    }
+  })
+
+  it("lets two processes with their own tokens work side by side when lenient (the default)", async () => {
     const server = client()
     const worker = client()
-    await server.stkPush(paybill(MANUAL_PHONE))
-    await worker.stkPush(paybill(MANUAL_PHONE)) // fetches its own token: the server's is now invalid
-    await expect(server.stkPush(paybill(MANUAL_PHONE))).resolves.toMatchObject({ responseCode: "0" })
-    expect(sim.stats().tokensIssued).toBe(3)
-    expect(sim.prompts()).toHaveLength(3)
+    await server.stkPush(paybill("0711000001"))
+    await worker.stkPush(paybill("0711000002"))
+    await expect(server.stkPush(paybill("0711000003"))).resolves.toMatchObject({ responseCode: "0" })
+    expect(sim.stats().tokensIssued).toBe(2)
+    expect(sim.stats().calls.stkPush).toBe(3)
+  })
+
+  it("surfaces a push to a phone with an open prompt as subscriber_locked, sent once, with no second prompt", async () => {
+    const daraja = client()
+    const first = await daraja.stkPush(paybill(MANUAL_PHONE))
+    const error = await daraja.stkPush(paybill(MANUAL_PHONE, { amount: 99 })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DarajaApiError)
+    expect(error).toMatchObject({
+      httpStatus: 500,
+      errorCode: "500.001.1001",
+      errorMessage: "Unable to lock subscriber, a transaction is already in process for the current subscriber",
+    })
+    expect((error as DarajaApiError).info.meaning).toBe("subscriber_locked")
+    expect(classifyDarajaError(error, { idempotent: false })).toBe("fail")
+    expect(sim.stats().calls.stkPush).toBe(2)
+    expect(sim.prompts().map((p) => p.checkoutRequestId)).toEqual([first.checkoutRequestId])
+  })
+
+  it("ends a repeat of the same phone and amount within 2 minutes with ResultCode 17, query and callback agreeing", async () => {
+    const daraja = client()
+    await daraja.stkPush(paybill("0708374149"))
+    await receiver.waitFor(1)
+    const repeat = await daraja.stkPush(paybill("0708374149"))
+    expect(repeat).toMatchObject({ responseCode: "0" })
+    const [, received] = await receiver.waitFor(2)
+    const callback = parseStkCallback(received.body)
+    expect(callback).toMatchObject({ checkoutRequestId: repeat.checkoutRequestId, resultCode: "17", metadata: null, result: describeResultCode(17) })
+    const outcome = await daraja.stkQuery({ shortcode: PAYBILL, passkey: SANDBOX_PASSKEY, checkoutRequestId: repeat.checkoutRequestId })
+    expect(outcome).toMatchObject({ status: "completed", resultCode: "17", result: describeResultCode(17) })
   })
 
   it("surfaces pushResponse 'hang' as a DarajaTransportError timeout, and the prompt as indeterminate", async () => {

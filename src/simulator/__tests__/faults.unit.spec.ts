@@ -141,24 +141,39 @@ describe("Daraja simulator: fault switches", () => {
   })
 
   it("expireTokens: a cached token fails once switched on; new tokens last one call", async () => {
-    const manual = pushBody({ PhoneNumber: MANUAL_PHONE }, receiver.url)
-    expect((await call(sim, PUSH, { token: bearer, body: manual })).status).toBe(200)
+    // A fresh phone per push: a second push to a phone with an open prompt would be refused (subscriber lock).
+    let n = 0
+    const manual = () => {
+      const phone = `2547110001${String(n++).padStart(2, "0")}`
+      return pushBody({ PhoneNumber: phone, PartyA: phone }, receiver.url)
+    }
+    expect((await call(sim, PUSH, { token: bearer, body: manual() })).status).toBe(200)
     sim.setFaults({ expireTokens: true })
-    expect((await call(sim, PUSH, { token: bearer, body: manual })).body).toEqual(errorBody("404.001.03", "Invalid Access Token"))
+    expect((await call(sim, PUSH, { token: bearer, body: manual() })).body).toEqual(errorBody("404.001.03", "Invalid Access Token"))
 
     const fresh = await token(sim)
-    expect((await call(sim, PUSH, { token: fresh, body: manual })).status).toBe(200)
-    expect((await call(sim, PUSH, { token: fresh, body: manual })).status).toBe(404)
+    expect((await call(sim, PUSH, { token: fresh, body: manual() })).status).toBe(200)
+    expect((await call(sim, PUSH, { token: fresh, body: manual() })).status).toBe(404)
     // Once refused, the token stays dead.
-    expect((await call(sim, PUSH, { token: fresh, body: manual })).status).toBe(404)
+    expect((await call(sim, PUSH, { token: fresh, body: manual() })).status).toBe(404)
 
     const unused = await token(sim)
     sim.setFaults({ expireTokens: true })
-    expect((await call(sim, PUSH, { token: unused, body: manual })).status).toBe(404)
+    expect((await call(sim, PUSH, { token: unused, body: manual() })).status).toBe(404)
 
     sim.setFaults({ expireTokens: false })
     const normal = await token(sim)
-    for (let i = 0; i < 3; i++) expect((await call(sim, PUSH, { token: normal, body: manual })).status).toBe(200)
+    for (let i = 0; i < 3; i++) expect((await call(sim, PUSH, { token: normal, body: manual() })).status).toBe(200)
+  })
+
+  it("expireTokens spends every live token, not only the latest (lenient keeps several)", async () => {
+    const older = await token(sim)
+    const newer = await token(sim)
+    sim.setFaults({ expireTokens: true })
+    for (const t of [bearer, older, newer]) {
+      expect((await call(sim, PUSH, { token: t, body: pushBody({ PhoneNumber: MANUAL_PHONE }, receiver.url) })).status).toBe(404)
+    }
+    expect(sim.prompts()).toHaveLength(0)
   })
 
   it("pushResponse 'hang' accepts the prompt but never answers", async () => {

@@ -95,7 +95,8 @@ describe("Daraja simulator: outcomes, callbacks and STK query", () => {
   })
 
   it("issues unique receipts", async () => {
-    for (let i = 0; i < 10; i++) await push(sim, bearer, pushBody({}, receiver.url))
+    // Distinct amounts: the same phone and amount again within 2 minutes would end with ResultCode 17.
+    for (let i = 0; i < 10; i++) await push(sim, bearer, pushBody({ Amount: 100 + i }, receiver.url))
     await receiver.waitFor(10)
     const receipts = receiver.received.map((r) => (r.body as StkCallback).Body.stkCallback.CallbackMetadata!.Item[1].Value)
     expect(new Set(receipts).size).toBe(10)

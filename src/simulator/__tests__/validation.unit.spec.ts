@@ -1,4 +1,4 @@
-import { startDarajaSimulator, type DarajaSimulator } from "../index"
+import { startDarajaSimulator, type DarajaSimulator, type DarajaSimulatorOptions } from "../index"
 import { nairobiTimestamp } from "../clock"
 import { stkPassword } from "../merchant-auth"
 import { SANDBOX_PASSKEY } from "../options"
@@ -12,6 +12,15 @@ function withTimestamp(at: Date, shortcode = PAYBILL) {
   const Timestamp = nairobiTimestamp(at)
   return { BusinessShortCode: shortcode, Timestamp, Password: stkPassword(shortcode, SANDBOX_PASSKEY, Timestamp) }
 }
+
+/** What clients that format `new Date().toISOString()` send: UTC wall time, 3 h behind Nairobi. */
+function withUtcTimestamp(at = new Date(), shortcode = PAYBILL) {
+  const Timestamp = at.toISOString().replace(/[^0-9]/g, "").slice(0, 14)
+  return { BusinessShortCode: shortcode, Timestamp, Password: stkPassword(shortcode, SANDBOX_PASSKEY, Timestamp) }
+}
+
+const HOUR = 60 * 60 * 1000
+const THIRTY_CHARS = "Payment for order 123456789012"
 
 const bad = (field: string) => ({ status: 400, body: errorBody("400.002.02", `Bad Request - Invalid ${field}`) })
 const ok = { status: 200 }
@@ -29,7 +38,7 @@ describe("Daraja simulator: STK push validation", () => {
     bearer = await token(sim)
   })
 
-  const HOUR = 60 * 60 * 1000
+  // Rules that hold in every profile; the profile-dependent ones are below.
   const cases: Array<[string, Record<string, unknown>, { status: number; body?: unknown }]> = [
     ["a valid paybill push", {}, ok],
     ["numbers where Daraja's sample has strings", { BusinessShortCode: 174379, Amount: 1, PartyA: 254711000000, PartyB: 174379, PhoneNumber: 254711000000 }, ok],
@@ -43,8 +52,7 @@ describe("Daraja simulator: STK push validation", () => {
     ["an unknown merchant", withTimestamp(new Date(), "600000"), { status: 500, body: errorBody("500.001.1001", "Merchant does not exist") }],
     ["a malformed Timestamp", { Timestamp: "2024-01-01 10:00" }, bad("Timestamp")],
     ["an impossible date", { Timestamp: "20240230120000" }, bad("Timestamp")],
-    ["a UTC timestamp (3 h behind Nairobi)", withTimestamp(new Date(Date.now() - 3 * HOUR)), bad("Timestamp")],
-    ["a 10-minute-old timestamp", withTimestamp(new Date(Date.now() - 10 * 60 * 1000)), bad("Timestamp")],
+    ["a 13-digit Timestamp", { Timestamp: "2024010112000" }, bad("Timestamp")],
     ["a wrong Password", { Password: Buffer.from("nope").toString("base64") }, { status: 500, body: errorBody("500.001.1001", "Wrong credentials") }],
     ["a missing Password", { Password: undefined }, { status: 500, body: errorBody("500.001.1001", "Wrong credentials") }],
     [
@@ -72,8 +80,9 @@ describe("Daraja simulator: STK push validation", () => {
     ["a missing CallBackURL", { CallBackURL: undefined }, bad("CallBackURL")],
     ["an empty AccountReference", { AccountReference: "" }, bad("AccountReference")],
     ["a 13-character AccountReference", { AccountReference: "ABCDEFGHIJKLM" }, bad("AccountReference")],
-    ["a 14-character TransactionDesc", { TransactionDesc: "ABCDEFGHIJKLMN" }, bad("Remarks")],
+    ["a 13-character TransactionDesc", { TransactionDesc: "ABCDEFGHIJKLM" }, ok],
     ["a null TransactionDesc", { TransactionDesc: null }, bad("Remarks")],
+    ["a numeric TransactionDesc", { TransactionDesc: 123 }, bad("Remarks")],
     ["several bad fields: the first in request order is reported", { Amount: 0, PhoneNumber: "07", CallBackURL: "x" }, bad("Amount")],
   ]
 
@@ -99,7 +108,11 @@ describe("Daraja simulator: STK push validation", () => {
 
   it("issues a unique CheckoutRequestID per push", async () => {
     const ids = new Set<string>()
-    for (let i = 0; i < 20; i++) ids.add((await push(sim, bearer, pushBody({ PhoneNumber: MANUAL_PHONE }))).CheckoutRequestID)
+    // One phone each: a second push to a phone whose prompt is open would be refused (subscriber lock).
+    for (let i = 0; i < 20; i++) {
+      const phone = `2547110000${String(i).padStart(2, "0")}`
+      ids.add((await push(sim, bearer, pushBody({ PhoneNumber: phone, PartyA: phone }))).CheckoutRequestID)
+    }
     expect(ids.size).toBe(20)
   })
 
@@ -115,6 +128,86 @@ describe("Daraja simulator: STK push validation", () => {
     expect(formEncoded.body).toEqual(bad("BusinessShortCode").body)
     const array = await call(sim, PUSH, { token: bearer, body: [pushBody()] })
     expect(array.body).toEqual(bad("BusinessShortCode").body)
+  })
+})
+
+describe("Daraja simulator: STK push validation by profile", () => {
+  const profiles: Array<[string, DarajaSimulatorOptions["strict"]]> = [
+    ["lenient (default)", undefined],
+    ["strict", true],
+    ["strict timestampWindow only", { timestampWindow: true }],
+    ["strict transactionDescLength only", { transactionDescLength: true }],
+  ]
+  const sims = new Map<string, DarajaSimulator>()
+  let bearers: Map<string, string>
+
+  beforeAll(async () => {
+    for (const [name, strict] of profiles) sims.set(name, await startDarajaSimulator({ ...FAST, strict }))
+  })
+  afterAll(async () => {
+    for (const sim of sims.values()) await sim.close()
+  })
+  beforeEach(async () => {
+    bearers = new Map()
+    for (const [name, sim] of sims) {
+      sim.reset()
+      bearers.set(name, await token(sim))
+    }
+  })
+
+  async function pushWith(profile: string, overrides: Record<string, unknown>) {
+    const sim = sims.get(profile)!
+    return call(sim, PUSH, { token: bearers.get(profile), body: pushBody({ PhoneNumber: MANUAL_PHONE, PartyA: MANUAL_PHONE, ...overrides }) })
+  }
+
+  // [case, overrides, whether the rule that rejects it is timestampWindow or transactionDescLength, reply when it does]
+  const ruled: Array<[string, Record<string, unknown>, "timestampWindow" | "transactionDescLength", ReturnType<typeof bad>]> = [
+    ["a UTC timestamp (3 h behind Nairobi)", withUtcTimestamp(), "timestampWindow", bad("Timestamp")],
+    ["a Nairobi timestamp 3 h old", withTimestamp(new Date(Date.now() - 3 * HOUR)), "timestampWindow", bad("Timestamp")],
+    ["a 10-minute-old timestamp", withTimestamp(new Date(Date.now() - 10 * 60 * 1000)), "timestampWindow", bad("Timestamp")],
+    ["a timestamp from 2019", withTimestamp(new Date("2019-12-19T07:21:15Z")), "timestampWindow", bad("Timestamp")],
+    ["a 14-character TransactionDesc", { TransactionDesc: "ABCDEFGHIJKLMN" }, "transactionDescLength", bad("Remarks")],
+    ["a 30-character TransactionDesc", { TransactionDesc: THIRTY_CHARS }, "transactionDescLength", bad("Remarks")],
+    ["Safaricom's sample library's default TransactionDesc", { TransactionDesc: "Lipa na mpesa online" }, "transactionDescLength", bad("Remarks")],
+  ]
+
+  for (const [profile, strict] of profiles) {
+    const on = (rule: "timestampWindow" | "transactionDescLength") => strict === true || (typeof strict === "object" && strict[rule] === true)
+    it.each(ruled)(`${profile}: push with %s`, async (_name, overrides, rule, rejected) => {
+      const res = await pushWith(profile, overrides)
+      const sim = sims.get(profile)!
+      if (on(rule)) {
+        expect(res.status).toBe(rejected.status)
+        expect(res.body).toEqual(rejected.body)
+        expect(sim.prompts()).toHaveLength(0)
+      } else {
+        expect(res.status).toBe(200)
+        expect(sim.prompts()).toHaveLength(1)
+      }
+    })
+
+    it(`${profile}: still requires the Password to be built from the Timestamp sent`, async () => {
+      // Password from the UTC timestamp, Timestamp field in Nairobi time: a mismatch in every profile.
+      const utc = withUtcTimestamp()
+      const res = await pushWith(profile, { Password: utc.Password })
+      expect(res.status).toBe(500)
+      expect(res.body).toEqual(errorBody("500.001.1001", "Wrong credentials"))
+    })
+  }
+
+  it("lenient: records a long TransactionDesc as sent", async () => {
+    await pushWith("lenient (default)", { TransactionDesc: THIRTY_CHARS })
+    expect(sims.get("lenient (default)")!.prompts()[0].transactionDesc).toBe(THIRTY_CHARS)
+  })
+
+  it("reports the profile in the resolved options", () => {
+    expect(sims.get("lenient (default)")!.options.strict).toEqual({ timestampWindow: false, transactionDescLength: false, singleActiveToken: false })
+    expect(sims.get("strict")!.options.strict).toEqual({ timestampWindow: true, transactionDescLength: true, singleActiveToken: true })
+    expect(sims.get("strict timestampWindow only")!.options.strict).toEqual({
+      timestampWindow: true,
+      transactionDescLength: false,
+      singleActiveToken: false,
+    })
   })
 })
 
@@ -149,13 +242,35 @@ describe("Daraja simulator: STK query validation", () => {
     const wrongPassword = await call(sim, QUERY, { token: bearer, body: { ...credentials(), Password: "eA==", CheckoutRequestID } })
     expect(wrongPassword.status).toBe(500)
     expect(wrongPassword.body).toEqual(errorBody("500.001.1001", "Wrong credentials"))
-    const stale = await call(sim, QUERY, {
-      token: bearer,
-      body: { ...withTimestamp(new Date(Date.now() - 3 * 60 * 60 * 1000)), CheckoutRequestID },
-    })
-    expect(stale.body).toEqual(bad("Timestamp").body)
+    const malformed = await call(sim, QUERY, { token: bearer, body: { ...credentials(), Timestamp: "20240230120000", CheckoutRequestID } })
+    expect(malformed.body).toEqual(bad("Timestamp").body)
     const unknownMerchant = await call(sim, QUERY, { token: bearer, body: { ...withTimestamp(new Date(), "600000"), CheckoutRequestID } })
     expect(unknownMerchant.body).toEqual(errorBody("500.001.1001", "Merchant does not exist"))
+  })
+
+  it("accepts a UTC or stale Timestamp when lenient (the default)", async () => {
+    const { CheckoutRequestID } = await push(sim, bearer, pushBody({ PhoneNumber: MANUAL_PHONE }))
+    for (const stamp of [withUtcTimestamp(), withTimestamp(new Date(Date.now() - 3 * HOUR))]) {
+      const res = await call(sim, QUERY, { token: bearer, body: { ...stamp, CheckoutRequestID } })
+      // Authenticated: the prompt is simply still pending.
+      expect(res.body).toEqual(errorBody("500.001.1001", "The transaction is being processed"))
+    }
+  })
+
+  it("rejects a Timestamp outside ±5 minutes of Nairobi time under strict timestampWindow", async () => {
+    const strict = await startDarajaSimulator({ ...FAST, strict: { timestampWindow: true } })
+    try {
+      const t = await token(strict)
+      const { CheckoutRequestID } = await push(strict, t, pushBody({ PhoneNumber: MANUAL_PHONE }))
+      for (const stamp of [withUtcTimestamp(), withTimestamp(new Date(Date.now() - 3 * HOUR))]) {
+        const res = await call(strict, QUERY, { token: t, body: { ...stamp, CheckoutRequestID } })
+        expect(res.body).toEqual(bad("Timestamp").body)
+      }
+      const fresh = await call(strict, QUERY, { token: t, body: { ...withTimestamp(new Date(Date.now() - 4 * 60_000)), CheckoutRequestID } })
+      expect(fresh.body).toEqual(errorBody("500.001.1001", "The transaction is being processed"))
+    } finally {
+      await strict.close()
+    }
   })
 
   it("does not reveal another merchant's prompt", async () => {

@@ -1,19 +1,32 @@
 import { model } from "@medusajs/framework/utils"
 
 /**
- * The ledger: one row per STK Push, keyed by Medusa's payment session id (one
- * push per session, ever) and by Daraja's CheckoutRequestID / MerchantRequestID
- * and the M-Pesa receipt (each unique when present), so every state change can
- * be applied idempotently.
+ * The ledger: one row per STK Push. Keyed by Daraja's CheckoutRequestID /
+ * MerchantRequestID and the M-Pesa receipt (each unique when present) so
+ * every state change applies idempotently, and owned by at most one Medusa
+ * payment session at a time (`payment_session_id`, unique while set).
+ *
+ * Ownership can move: when Medusa re-creates a session whose push is still
+ * open (a rollback, a second "Pay" click), the new session re-attaches to
+ * the push instead of prompting again; and money paid on an older prompt of
+ * the same payment collection is moved onto the collection's current session
+ * if the cart still costs that amount. Status changes go through the
+ * transition table in stores/ledger-transitions.ts, and nowhere else.
  */
+const OPEN = "status in ('initiating', 'pending', 'indeterminate') and deleted_at is null"
+
 const MpesaTransaction = model
   .define("mpesa_transaction", {
     id: model.id({ prefix: "mpesatx" }).primaryKey(),
-    payment_session_id: model.text().unique(),
-    checkout_request_id: model.text().unique().nullable(),
-    merchant_request_id: model.text().unique().nullable(),
-    // Normalised MSISDN (2547XXXXXXXX). Needed to match a callback to a push
-    // whose response was lost; only a masked form ever leaves the server.
+    // The session that owns this push now (null once another push took the session over).
+    payment_session_id: model.text().nullable(),
+    // The session that sent the push (never changes; for the merchant's trail).
+    initiated_session_id: model.text(),
+    // Medusa's payment collection (one per cart checkout): groups the prompts of one cart.
+    payment_collection_id: model.text().nullable(),
+    checkout_request_id: model.text().nullable(),
+    merchant_request_id: model.text().nullable(),
+    // Normalised MSISDN (2547XXXXXXXX); only a masked form ever leaves the server.
     phone: model.text(),
     // What was pushed: whole shillings. `medusa_amount` keeps Medusa's decimal.
     amount: model.number(),
@@ -26,7 +39,7 @@ const MpesaTransaction = model
     result_code: model.text().nullable(),
     result_desc: model.text().nullable(),
     customer_message: model.text().nullable(),
-    mpesa_receipt_number: model.text().unique().nullable(),
+    mpesa_receipt_number: model.text().nullable(),
     paid_amount: model.number().nullable(),
     paid_phone: model.text().nullable(),
     transaction_date: model.text().nullable(),
@@ -34,21 +47,41 @@ const MpesaTransaction = model
     callback_received_at: model.dateTime().nullable(),
     settled_at: model.dateTime().nullable(),
     query_attempts: model.number().default(0),
+    // null: no status query is planned (settled, budget spent, or Daraja does not know the id).
     next_query_at: model.dateTime().nullable(),
     last_queried_at: model.dateTime().nullable(),
     expires_at: model.dateTime(),
-    // Medusa deleted or canceled the session while the prompt was live. A prompt
-    // cannot be recalled, so money that still arrives is kept as unmatched.
+    // Medusa deleted or canceled the owning session while the prompt was live.
     session_closed_at: model.dateTime().nullable(),
+    // Paid, but for no open session of a cart that still costs this amount: kept, visible, refundable.
     unmatched: model.boolean().default(false),
     // Completion of Medusa's flow (cart -> order) after the money is confirmed.
     completed_at: model.dateTime().nullable(),
     completion_attempts: model.number().default(0),
     completion_error: model.text().nullable(),
-    // Lease so the capture subscriber and the recovery sweep never run Medusa's
-    // completion for the same cart at the same time.
+    next_completion_at: model.dateTime().nullable(),
     completion_locked_until: model.dateTime().nullable(),
+    // Something a person should look at (a conflicting receipt, a completion that keeps failing).
+    attention_reason: model.text().nullable(),
+    attention_at: model.dateTime().nullable(),
   })
-  .indexes([{ on: ["status", "next_query_at"] }, { on: ["phone", "amount", "status"] }])
+  .indexes([
+    // Unique while set (PostgreSQL unique indexes let any number of NULLs through).
+    { on: ["payment_session_id"], unique: true, where: "deleted_at IS NULL" },
+    { on: ["checkout_request_id"], unique: true, where: "deleted_at IS NULL" },
+    { on: ["merchant_request_id"], unique: true, where: "deleted_at IS NULL" },
+    { on: ["mpesa_receipt_number"], unique: true, where: "deleted_at IS NULL" },
+    // The reconcile job's queries: each over open rows only, so their cost stays flat as history grows.
+    { on: ["next_query_at"], where: "status = 'pending' and next_query_at is not null and deleted_at is null" },
+    { on: ["expires_at"], where: OPEN },
+    {
+      on: ["next_completion_at"],
+      where: "status = 'paid' and unmatched = false and completed_at is null and deleted_at is null",
+    },
+    // Re-attaching a re-created session, and moving money onto a collection's current session.
+    { on: ["payment_collection_id"], where: "payment_collection_id is not null and completed_at is null and deleted_at is null" },
+    // Merchant-facing lists: unmatched money and payments needing attention.
+    { on: ["settled_at"], where: "(unmatched = true or attention_at is not null) and deleted_at is null" },
+  ])
 
 export default MpesaTransaction

@@ -10,19 +10,24 @@ export class CallbackStore {
   async insert(row: {
     payload: unknown
     source_ip: string | null
+    transaction_id: string | null
     checkout_request_id: string | null
     merchant_request_id: string | null
     result_code: string | null
     status?: CallbackStatus
     note?: string | null
+    now: Date
   }): Promise<CallbackRow> {
+    const { now, ...fields } = row
     const [inserted] = await this.db()(TABLE)
       .insert({
         id: generateEntityId(undefined, "mpesacb"),
-        ...row,
+        ...fields,
         payload: JSON.stringify(row.payload ?? null),
         status: row.status ?? "received",
-        processed_at: row.status === "invalid" ? new Date() : null,
+        processed_at: row.status === "invalid" ? now : null,
+        // The sweep looks at it only if the immediate processing did not finish.
+        next_check_at: row.status === "invalid" ? null : now,
       })
       .returning("*")
     return inserted as CallbackRow
@@ -54,38 +59,34 @@ export class CallbackStore {
     }
   }
 
-  async finish(id: string, status: CallbackStatus, note: string, transactionId: string | null, now: Date) {
+  async finish(id: string, status: CallbackStatus, note: string, now: Date) {
     await this.db()(TABLE)
       .where({ id })
-      .update({ status, note, transaction_id: transactionId, processed_at: now, updated_at: now })
+      .update({ status, note, processed_at: now, next_check_at: null, updated_at: now })
   }
 
-  /** Leaves the callback unprocessed (to be retried) with a reason. */
-  async defer(id: string, status: CallbackStatus, note: string, transactionId: string | null, now: Date) {
+  /** Leaves the callback unprocessed, to be checked again at `nextCheckAt`, with a reason. */
+  async defer(id: string, note: string, nextCheckAt: Date, now: Date) {
     await this.db()(TABLE)
       .where({ id })
-      .update({
-        status,
-        note,
-        transaction_id: transactionId,
-        attempts: this.db().raw("attempts + 1"),
-        updated_at: now,
-      })
+      .update({ note, attempts: this.db().raw("attempts + 1"), next_check_at: nextCheckAt, updated_at: now })
   }
 
-  async findWaitingFor(checkoutRequestId: string): Promise<CallbackRow[]> {
-    return (await this.db()(TABLE)
-      .where({ checkout_request_id: checkoutRequestId })
-      .whereNull("processed_at")
-      .orderBy("created_at", "asc")) as CallbackRow[]
-  }
-
-  /** Unprocessed callbacks not touched since `before` (restart recovery, deferred confirmations). */
-  async findStale(before: Date, limit: number): Promise<CallbackRow[]> {
+  /** Unprocessed callbacks due for a (re)check: restart recovery and deferred confirmations. */
+  async findDue(now: Date, limit: number): Promise<CallbackRow[]> {
     return (await this.db()(TABLE)
       .whereNull("processed_at")
-      .where("updated_at", "<", before)
-      .orderBy("created_at", "asc")
+      .whereNull("deleted_at")
+      .whereNotNull("next_check_at")
+      .where("next_check_at", "<=", now)
+      .orderBy("next_check_at", "asc")
       .limit(limit)) as CallbackRow[]
+  }
+
+  async list(filters: { status?: CallbackStatus[]; transactionId?: string }, page: { take: number; skip: number }) {
+    const q = this.db()(TABLE).whereNull("deleted_at")
+    if (filters.status?.length) q.whereIn("status", filters.status)
+    if (filters.transactionId) q.where("transaction_id", filters.transactionId)
+    return (await q.orderBy("created_at", "desc").limit(page.take).offset(page.skip)) as CallbackRow[]
   }
 }

@@ -1,13 +1,60 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { Knex, LedgerRow, LedgerStatus } from "../types"
 import { OPEN_STATUSES } from "../types"
+import { canTransition, transitionsInto } from "./ledger-transitions"
 
 const TABLE = "mpesa_transaction"
 
+/** Fields a status change may set alongside the status. */
+export type SettlementPatch = Partial<
+  Pick<
+    LedgerRow,
+    | "checkout_request_id"
+    | "merchant_request_id"
+    | "result_code"
+    | "result_desc"
+    | "customer_message"
+    | "mpesa_receipt_number"
+    | "paid_amount"
+    | "paid_phone"
+    | "transaction_date"
+    | "confirmed_by"
+  >
+>
+
+/** Bookkeeping that never changes what a payment is (schedules, leases, counters, notes). */
+export type BookkeepingPatch = Partial<
+  Pick<
+    LedgerRow,
+    | "query_attempts"
+    | "next_query_at"
+    | "last_queried_at"
+    | "callback_received_at"
+    | "completed_at"
+    | "completion_attempts"
+    | "completion_error"
+    | "next_completion_at"
+    | "completion_locked_until"
+    | "attention_reason"
+    | "attention_at"
+    | "payment_collection_id"
+  >
+>
+
+export type PaidSettlement = {
+  row: LedgerRow
+  /** this call moved the row into `paid` for an open session (exactly one caller sees it) */
+  captured: boolean
+  /** the push whose session this money took over (its prompt may still be paid: then it is unmatched) */
+  superseded: LedgerRow | null
+}
+
 /**
- * SQL for the ledger. State changes are conditional UPDATEs ("… WHERE status
- * IN (open states) RETURNING *"), so when a duplicate callback, the poller and
- * a storefront request race, exactly one of them wins the transition.
+ * The ledger's data layer: the only code that writes mpesa_transaction.
+ * Status changes go through LEDGER_TRANSITIONS; ownership changes
+ * (re-attach, take-over) are compare-and-set; the final "paid" write decides
+ * matched / moved / unmatched from the row as it is under a lock at that
+ * moment, never from a copy read earlier.
  */
 export class LedgerStore {
   constructor(private readonly db: () => Knex) {}
@@ -16,26 +63,7 @@ export class LedgerStore {
     return (trx ?? this.db())<LedgerRow>(TABLE).whereNull("deleted_at")
   }
 
-  async insertInitiating(
-    row: Pick<
-      LedgerRow,
-      "payment_session_id" | "phone" | "amount" | "medusa_amount" | "currency_code" | "account_reference" | "expires_at"
-    >
-  ): Promise<{ row: LedgerRow; created: boolean }> {
-    const inserted = await this.db()(TABLE)
-      .insert({ id: generateEntityId(undefined, "mpesatx"), status: "initiating", ...row })
-      .onConflict(this.db().raw("(payment_session_id) where deleted_at is null"))
-      .ignore()
-      .returning("*")
-    if (inserted.length) {
-      return { row: inserted[0] as LedgerRow, created: true }
-    }
-    const existing = await this.findBySession(row.payment_session_id)
-    if (!existing) {
-      throw new Error("ledger row vanished between insert and read")
-    }
-    return { row: existing, created: false }
-  }
+  // ------------------------------------------------------------ reads
 
   async findBySession(sessionId: string): Promise<LedgerRow | null> {
     return ((await this.table().where({ payment_session_id: sessionId }).first()) as LedgerRow | undefined) ?? null
@@ -51,58 +79,275 @@ export class LedgerStore {
     )
   }
 
-  /** A push whose response we never saw, matched by what a success callback tells us. */
-  async findIndeterminateMatch(phone: string, amount: number, since: Date): Promise<LedgerRow | null> {
+  /**
+   * A push of this payment collection that may still be paid on the phone,
+   * for the same phone and amount: a re-created session re-attaches to it
+   * instead of sending another prompt.
+   */
+  async findOpenForReattach(input: { paymentCollectionId: string; phone: string; amount: number; now: Date }) {
     return (
       ((await this.table()
-        .where({ phone, amount, status: "indeterminate" })
-        .whereNull("checkout_request_id")
-        .where("created_at", ">=", since)
-        .orderBy("created_at", "asc")
+        .where({ payment_collection_id: input.paymentCollectionId, phone: input.phone, amount: input.amount })
+        .whereNull("completed_at")
+        .whereIn("status", ["pending", "indeterminate"])
+        .where("expires_at", ">", input.now)
+        .orderBy("created_at", "desc")
         .first()) as LedgerRow | undefined) ?? null
     )
   }
 
-  async deleteHard(id: string): Promise<void> {
-    await this.db()(TABLE).where({ id }).delete()
+  async list(
+    filters: { status?: LedgerStatus[]; unmatched?: boolean; needsAttention?: boolean; sessionIds?: string[] },
+    page: { take: number; skip: number }
+  ): Promise<LedgerRow[]> {
+    const q = this.table()
+    if (filters.status?.length) q.whereIn("status", filters.status)
+    if (filters.unmatched !== undefined) q.where("unmatched", filters.unmatched)
+    if (filters.needsAttention) q.whereNotNull("attention_at")
+    if (filters.sessionIds?.length) q.whereIn("payment_session_id", filters.sessionIds)
+    return (await q.orderBy("created_at", "desc").limit(page.take).offset(page.skip)) as LedgerRow[]
   }
 
-  /** Moves a row from one of `from` to `to` with `patch`; returns the row only if this call won. */
-  async transition(
-    id: string,
-    from: LedgerStatus[],
-    patch: Partial<LedgerRow> & { status?: LedgerStatus },
-    now: Date
-  ): Promise<LedgerRow | null> {
-    const rows = await this.db()(TABLE)
-      .where({ id })
-      .whereNull("deleted_at")
-      .whereIn("status", from)
-      .update({ ...patch, updated_at: now })
+  // ------------------------------------------------------------ creation and ownership
+
+  async insertInitiating(
+    row: Pick<
+      LedgerRow,
+      | "phone"
+      | "amount"
+      | "medusa_amount"
+      | "currency_code"
+      | "account_reference"
+      | "expires_at"
+      | "payment_collection_id"
+    > & { payment_session_id: string }
+  ): Promise<{ row: LedgerRow; created: boolean }> {
+    const inserted = await this.db()(TABLE)
+      .insert({
+        id: generateEntityId(undefined, "mpesatx"),
+        status: "initiating",
+        initiated_session_id: row.payment_session_id,
+        ...row,
+      })
+      .onConflict(this.db().raw("(payment_session_id) where deleted_at is null"))
+      .ignore()
+      .returning("*")
+    if (inserted.length) {
+      return { row: inserted[0] as LedgerRow, created: true }
+    }
+    const existing = await this.findBySession(row.payment_session_id)
+    if (!existing) {
+      throw new Error("ledger row vanished between insert and read")
+    }
+    return { row: existing, created: false }
+  }
+
+  /** Removes a row whose push Daraja refused outright (no prompt exists, no money can follow). */
+  async deleteRefused(id: string): Promise<void> {
+    await this.db()(TABLE).where({ id, status: "initiating" }).whereNull("checkout_request_id").delete()
+  }
+
+  /**
+   * Moves an open push to a new session (compare-and-set on the current
+   * owner): Medusa re-created the session, or the shopper pressed Pay again
+   * while the prompt is still on the phone.
+   */
+  async reattach(id: string, currentOwner: string | null, newSessionId: string, now: Date): Promise<LedgerRow | null> {
+    const q = this.db()(TABLE).where({ id }).whereNull("deleted_at").whereIn("status", ["pending", "indeterminate"])
+    if (currentOwner === null) q.whereNull("payment_session_id")
+    else q.where("payment_session_id", currentOwner)
+    const rows = await q
+      .update({ payment_session_id: newSessionId, session_closed_at: null, updated_at: now })
       .returning("*")
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
-  async patch(id: string, patch: Partial<LedgerRow>, now: Date): Promise<LedgerRow | null> {
-    const rows = await this.db()(TABLE).where({ id }).update({ ...patch, updated_at: now }).returning("*")
+  /** Medusa deleted or canceled a session; the prompt cannot be recalled. */
+  async closeSession(sessionId: string, now: Date): Promise<LedgerRow | null> {
+    const rows = await this.db()(TABLE)
+      .where({ payment_session_id: sessionId })
+      .whereNull("deleted_at")
+      .whereNull("session_closed_at")
+      .update({ session_closed_at: now, updated_at: now })
+      .returning("*")
+    return (rows[0] as LedgerRow | undefined) ?? (await this.findBySession(sessionId))
+  }
+
+  // ------------------------------------------------------------ status changes
+
+  /**
+   * Moves a row into `to` if LEDGER_TRANSITIONS allows it from its current
+   * status; returns the row only if this call won. Not for `paid`: see settlePaid.
+   */
+  async transition(
+    id: string,
+    to: Exclude<LedgerStatus, "paid" | "initiating">,
+    patch: SettlementPatch & Pick<Partial<LedgerRow>, "settled_at" | "next_query_at">,
+    now: Date
+  ): Promise<LedgerRow | null> {
+    const allowed = transitionsInto(to)
+    const rows = await this.db()(TABLE)
+      .where({ id })
+      .whereNull("deleted_at")
+      .where((q) => {
+        for (const t of allowed) {
+          q.orWhere((w) => {
+            w.where("status", t.from)
+            if (t.guard) w.whereRaw(t.guard)
+          })
+        }
+      })
+      .update({ ...patch, status: to, updated_at: now })
+      .returning("*")
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
   /**
-   * Claims up to `limit` open rows that are due for a status query (or past
-   * expiry) and leases them for `leaseMs`, skipping rows another worker holds,
-   * so a row is queried by one worker at a time.
+   * The final write for money that moved. Under a row lock, from the row as it
+   * is now: an open session gets the payment; a push whose session is gone
+   * moves onto the payment collection's current session if the cart still
+   * costs exactly this amount and that session's own push is not paid (that
+   * push is detached: if it is paid too, it becomes unmatched); otherwise the
+   * money is kept as unmatched. Throws a unique violation if the receipt
+   * already belongs to another push (nothing is written then).
+   */
+  async settlePaid(id: string, patch: SettlementPatch, now: Date): Promise<PaidSettlement | null> {
+    return this.db().transaction(async (trx) => {
+      const row = (await trx(TABLE).where({ id }).whereNull("deleted_at").forUpdate().first()) as LedgerRow | undefined
+      if (!row || !canTransition(row, "paid")) {
+        return null
+      }
+      const owner = await this.ownerForMoney(trx, row, now)
+      const [won] = (await trx(TABLE)
+        .where({ id })
+        .update({
+          ...patch,
+          status: "paid",
+          payment_session_id: owner.sessionId,
+          session_closed_at: owner.sessionId ? null : row.session_closed_at ?? now,
+          unmatched: !owner.sessionId,
+          settled_at: now,
+          next_query_at: null,
+          next_completion_at: owner.sessionId ? now : null,
+          updated_at: now,
+        })
+        .returning("*")) as LedgerRow[]
+      return { row: won, captured: !!owner.sessionId, superseded: owner.superseded }
+    })
+  }
+
+  /**
+   * A paid push whose session vanished before its order was created (the cart
+   * changed, Medusa deleted the session): decide again, like settlePaid, where
+   * the money belongs — another open session of a cart that still costs it, or
+   * unmatched.
+   */
+  async rematchPaid(id: string, now: Date): Promise<PaidSettlement | null> {
+    return this.db().transaction(async (trx) => {
+      const row = (await trx(TABLE).where({ id, status: "paid" }).whereNull("deleted_at").whereNull("completed_at").forUpdate().first()) as
+        | LedgerRow
+        | undefined
+      if (!row || row.unmatched) {
+        return null
+      }
+      const owner = await this.ownerForMoney(trx, { ...row, session_closed_at: row.session_closed_at ?? now }, now)
+      const [won] = (await trx(TABLE)
+        .where({ id })
+        .update({
+          payment_session_id: owner.sessionId,
+          session_closed_at: owner.sessionId ? null : row.session_closed_at ?? now,
+          unmatched: !owner.sessionId,
+          next_completion_at: owner.sessionId ? now : null,
+          completion_locked_until: null,
+          updated_at: now,
+        })
+        .returning("*")) as LedgerRow[]
+      return { row: won, captured: !!owner.sessionId, superseded: owner.superseded }
+    })
+  }
+
+  private async ownerForMoney(
+    trx: Knex,
+    row: LedgerRow,
+    now: Date
+  ): Promise<{ sessionId: string | null; superseded: LedgerRow | null }> {
+    if (row.payment_session_id && !row.session_closed_at) {
+      return { sessionId: row.payment_session_id, superseded: null }
+    }
+    if (!row.payment_collection_id) {
+      return { sessionId: null, superseded: null }
+    }
+    const successor = (await trx(TABLE)
+      .where({ payment_collection_id: row.payment_collection_id, amount: row.amount })
+      .whereNot({ id: row.id })
+      .whereNot("status", "paid")
+      .whereNotNull("payment_session_id")
+      .whereNull("session_closed_at")
+      .whereNull("completed_at")
+      .whereNull("deleted_at")
+      .orderBy("created_at", "desc")
+      .forUpdate()
+      .first()) as LedgerRow | undefined
+    if (!successor) {
+      return { sessionId: null, superseded: null }
+    }
+    await trx(TABLE)
+      .where({ id: successor.id })
+      .update({ payment_session_id: null, session_closed_at: now, updated_at: now })
+    return { sessionId: successor.payment_session_id, superseded: successor }
+  }
+
+  // ------------------------------------------------------------ bookkeeping
+
+  async patch(id: string, patch: BookkeepingPatch, now: Date): Promise<LedgerRow | null> {
+    const rows = await this.db()(TABLE).where({ id }).update({ ...patch, updated_at: now }).returning("*")
+    return (rows[0] as LedgerRow | undefined) ?? null
+  }
+
+  /** Counts one status query against the push's budget; null when the budget is spent. */
+  async spendQuery(id: string, maxQueries: number, now: Date): Promise<LedgerRow | null> {
+    const rows = await this.db()(TABLE)
+      .where({ id })
+      .where("query_attempts", "<", maxQueries)
+      .update({ query_attempts: this.db().raw("query_attempts + 1"), last_queried_at: now, updated_at: now })
+      .returning("*")
+    return (rows[0] as LedgerRow | undefined) ?? null
+  }
+
+  /** Records the first receipt for a push paid on a status query; a different one is never swapped in. */
+  async recordReceipt(
+    id: string,
+    receipt: Pick<LedgerRow, "mpesa_receipt_number" | "paid_phone" | "transaction_date" | "customer_message">,
+    now: Date
+  ): Promise<LedgerRow | null> {
+    const rows = await this.db()(TABLE)
+      .where({ id, status: "paid" })
+      .whereNull("mpesa_receipt_number")
+      .update({ ...receipt, updated_at: now })
+      .returning("*")
+    return (rows[0] as LedgerRow | undefined) ?? null
+  }
+
+  async flag(id: string, reason: string, now: Date): Promise<void> {
+    await this.db()(TABLE)
+      .where({ id })
+      .update({ attention_reason: reason.slice(0, 500), attention_at: this.db().raw("coalesce(attention_at, ?)", [now]), updated_at: now })
+  }
+
+  // ------------------------------------------------------------ the reconcile job
+
+  /**
+   * Claims up to `limit` pending rows due for a status query and leases them
+   * (skipping rows another worker holds), in one statement.
    */
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<LedgerRow[]> {
     const db = this.db()
-    // One statement (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)):
-    // no client-side transaction is held open between round trips.
     const due = db(TABLE)
       .select("id")
       .whereNull("deleted_at")
       .where("status", "pending")
-      .whereNotNull("checkout_request_id")
-      .where((q) => q.where("next_query_at", "<=", now).orWhere("expires_at", "<=", now))
+      .whereNotNull("next_query_at")
+      .where("next_query_at", "<=", now)
       .orderBy("next_query_at", "asc")
       .limit(limit)
       .forUpdate()
@@ -119,20 +364,31 @@ export class LedgerStore {
     const rows = await this.db()(TABLE)
       .where({ id, status: "pending" })
       .whereNull("deleted_at")
-      .whereNotNull("checkout_request_id")
-      .where((q) => q.whereNull("next_query_at").orWhere("next_query_at", "<=", now))
+      .whereNotNull("next_query_at")
+      .where("next_query_at", "<=", now)
       .update({ next_query_at: new Date(now.getTime() + leaseMs), updated_at: now })
       .returning("*")
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
-  /** Rows that can no longer be queried (no CheckoutRequestID) and have outlived their expiry. */
-  async expireUnqueryable(now: Date, customerMessage: string): Promise<LedgerRow[]> {
-    const rows = await this.db()(TABLE)
+  /**
+   * Open rows past their expiry that no planned query will settle (no
+   * CheckoutRequestID, query budget spent, or Daraja does not know the id).
+   * Pending rows with a query still planned get that last query first.
+   */
+  async expireDue(now: Date, customerMessage: string, limit: number): Promise<LedgerRow[]> {
+    const db = this.db()
+    const due = db(TABLE)
+      .select("id")
       .whereNull("deleted_at")
-      .whereIn("status", ["indeterminate", "initiating"])
+      .whereIn("status", OPEN_STATUSES)
       .where("expires_at", "<=", now)
-      .update({ status: "expired", customer_message: customerMessage, settled_at: now, updated_at: now })
+      .where((q) => q.whereNot("status", "pending").orWhereNull("next_query_at"))
+      .limit(limit)
+    const rows = await db(TABLE)
+      .whereIn("id", due)
+      .whereIn("status", OPEN_STATUSES)
+      .update({ status: "expired", customer_message: customerMessage, settled_at: now, next_query_at: null, updated_at: now })
       .returning("*")
     return rows as LedgerRow[]
   }
@@ -146,26 +402,27 @@ export class LedgerStore {
       .update({ status: "indeterminate", updated_at: now })
   }
 
-  /** Leases a paid, not yet completed row for completion; null if done or leased elsewhere. */
+  /** Leases a paid, matched, not yet completed row for completion; null if done or leased elsewhere. */
   async claimCompletion(id: string, now: Date, leaseMs: number): Promise<LedgerRow | null> {
     const rows = await this.db()(TABLE)
       .where({ id, status: "paid", unmatched: false })
       .whereNull("deleted_at")
       .whereNull("completed_at")
+      .whereNotNull("payment_session_id")
       .where((q) => q.whereNull("completion_locked_until").orWhere("completion_locked_until", "<", now))
       .update({ completion_locked_until: new Date(now.getTime() + leaseMs) })
       .returning("*")
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
-  /** Paid rows whose Medusa completion has not been recorded, oldest first. */
-  async findAwaitingCompletion(settledBefore: Date, maxAttempts: number, limit: number): Promise<LedgerRow[]> {
+  /** Paid rows whose completion is due (first try or a retry after back-off), oldest first. */
+  async findDueForCompletion(now: Date, limit: number): Promise<LedgerRow[]> {
     return (await this.table()
       .where({ status: "paid", unmatched: false })
       .whereNull("completed_at")
-      .where("settled_at", "<", settledBefore)
-      .where("completion_attempts", "<", maxAttempts)
-      .orderBy("settled_at", "asc")
+      .whereNotNull("next_completion_at")
+      .where("next_completion_at", "<=", now)
+      .orderBy("next_completion_at", "asc")
       .limit(limit)) as LedgerRow[]
   }
 

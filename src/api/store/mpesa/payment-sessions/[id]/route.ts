@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import type MpesaModuleService from "../../../../../modules/mpesa/service"
-import { findOrderForPaymentSession } from "../../../../../workflows/queries/order-for-payment-session"
+import { findOrderForPaymentSession } from "../../../../../queries/order-for-payment-session"
 
 /**
  * GET /store/mpesa/payment-sessions/:id — what the storefront polls while
@@ -14,7 +14,8 @@ export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void
   if (!view) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `No M-Pesa payment for payment session ${req.params.id}`)
   }
-  const orderId = view.state === "paid" ? (await findOrderForPaymentSession(req.scope, view.session_id)).orderId : null
+  const orderId =
+    view.state === "paid" && view.session_id ? (await findOrderForPaymentSession(req.scope, view.session_id)).orderId : null
   res.json({
     mpesa_payment: {
       session_id: view.session_id,

@@ -1,15 +1,4 @@
 import type { MedusaRequest } from "@medusajs/framework/http"
-import { createHash, timingSafeEqual } from "crypto"
-
-/** Constant-time comparison of the path secret (hashing first equalises lengths). */
-export function secretMatches(given: unknown, expected: string): boolean {
-  if (typeof given !== "string" || !expected) {
-    return false
-  }
-  const a = createHash("sha256").update(given).digest()
-  const b = createHash("sha256").update(expected).digest()
-  return timingSafeEqual(a, b)
-}
 
 /**
  * The caller's address as Express computes it (req.ip). Medusa sets Express's

@@ -1,17 +1,20 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { Modules } from "@medusajs/framework/utils"
-import type MpesaModuleService from "../../../../../modules/mpesa/service"
-import { MPESA_CALLBACK_RECEIVED } from "../../../../../modules/mpesa/events"
-import { callbackSourceIp, isAllowedSource, secretMatches } from "./callback-guard"
+import { verifyCallbackPath } from "../../../../../../modules/mpesa/callbacks/callback-url"
+import { MPESA_CALLBACK_RECEIVED } from "../../../../../../modules/mpesa/events"
+import type MpesaModuleService from "../../../../../../modules/mpesa/service"
+import { callbackSourceIp, isAllowedSource } from "./callback-guard"
 
 /**
- * Daraja's STK Push result callback: POST {callbackBaseUrl}/hooks/lipa/stk/{callbackSecret}.
- * Outside /store (Safaricom cannot send a publishable key) and outside
- * Medusa's /hooks/payment route (which drops the path, and whose path would
- * contain "mpesa", a word Safaricom is reported to reject in callback URLs).
+ * Daraja's STK Push result callback: POST {callbackBaseUrl}/hooks/lipa/stk/{push}/{signature},
+ * one URL per push (see modules/mpesa/callbacks/callback-url.ts). Outside
+ * /store (Safaricom cannot send a publishable key) and outside Medusa's
+ * /hooks/payment route (whose path would contain "mpesa", a word Safaricom
+ * rejects in callback URLs).
  *
- * Order of work: check the secret in constant time, optionally the source IP,
- * persist the raw body, acknowledge Daraja, then process asynchronously.
+ * Order of work: check the push's signature in constant time, optionally the
+ * source IP, persist the raw body bound to that push, acknowledge Daraja,
+ * then process asynchronously.
  */
 export const AUTHENTICATE = false
 
@@ -20,7 +23,8 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
   const config = mpesa.getConfig()
   const logger = req.scope.resolve("logger")
 
-  if (!secretMatches(req.params.secret, config.callbackSecret)) {
+  const transactionId = verifyCallbackPath(config.callbackSecret, req.params.ref, req.params.sig)
+  if (!transactionId) {
     // Same answer as any unknown path: reveal nothing.
     res.status(404).json({ message: "Not Found" })
     return
@@ -32,15 +36,15 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
     return
   }
 
-  const { id, valid } = await mpesa.recordCallback({ payload: req.body ?? null, sourceIp })
+  const { id, valid } = await mpesa.recordCallback({ payload: req.body ?? null, sourceIp, transactionId })
   if (!valid) {
     res.status(400).json({ ResultCode: 1, ResultDesc: "Rejected: not an STK Push callback" })
     return
   }
   res.status(200).json({ ResultCode: 0, ResultDesc: "Accepted" })
 
-  // Persisted already: if this emit is lost (crash, restart), the polling job
-  // picks the unprocessed callback up again.
+  // Persisted already: if this emit is lost (crash, restart), the reconcile
+  // job picks the unprocessed callback up again.
   try {
     const eventBus = req.scope.resolve(Modules.EVENT_BUS)
     await eventBus.emit({ name: MPESA_CALLBACK_RECEIVED, data: { id } })

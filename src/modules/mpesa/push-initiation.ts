@@ -1,0 +1,156 @@
+import { MedusaError } from "@medusajs/framework/utils"
+import type { BigNumberInput } from "@medusajs/framework/types"
+import { classifyDarajaError, normalizeKenyanPhone } from "../../lib/daraja"
+import { renderAccountReference } from "./account-reference"
+import { assertKes, toWholeShillings } from "./amount"
+import { callbackUrlForPush } from "./callbacks/callback-url"
+import { MESSAGES } from "./customer-messages"
+import { errorSummary, toMedusaError } from "./error-mapping"
+import type { SettlementContext } from "./settlement-context"
+import type { LedgerRow } from "./types"
+
+export type PushInput = {
+  sessionId: string
+  /** Medusa's payment collection (one per cart checkout), when the provider could learn it */
+  paymentCollectionId: string | null
+  amount: BigNumberInput
+  currencyCode: string
+  phone: unknown
+}
+
+/**
+ * Sends the STK Push for a payment session: at most once per session, and
+ * never while a prompt of the same payment collection, phone and amount may
+ * still be paid — a re-created session (Medusa's rollback of a failed
+ * "new session", a second Pay click) re-attaches to that push instead.
+ */
+export class PushInitiation {
+  constructor(
+    private readonly ctx: SettlementContext,
+    private readonly applyWaitingCallbacks: (transactionId: string) => Promise<void>
+  ) {}
+
+  async initiate(input: PushInput): Promise<LedgerRow> {
+    const config = this.ctx.config()
+    if (!input.sessionId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "session_id: missing from the payment session data")
+    }
+    assertKes(input.currencyCode)
+    const { whole, medusa } = toWholeShillings(input.amount)
+    const phone = parsePhone(input.phone)
+
+    const existing = await this.ctx.ledger.findBySession(input.sessionId)
+    if (existing) {
+      return existing // Medusa retried the call for the same session: never push twice.
+    }
+    const reattached = await this.reattach(input, phone, whole)
+    if (reattached) {
+      return reattached
+    }
+
+    const now = this.ctx.now()
+    const { row, created } = await this.ctx.ledger.insertInitiating({
+      payment_session_id: input.sessionId,
+      payment_collection_id: input.paymentCollectionId,
+      phone,
+      amount: whole,
+      medusa_amount: medusa,
+      currency_code: "kes",
+      account_reference: renderAccountReference(config.accountReference, input.sessionId),
+      expires_at: new Date(now.getTime() + config.expiryMs),
+    })
+    if (!created) {
+      return row
+    }
+
+    let accepted
+    try {
+      accepted = await this.ctx.daraja().stkPush({
+        shortcode: config.shortcode,
+        passkey: config.passkey,
+        transactionType: config.transactionType,
+        tillNumber: config.tillNumber,
+        amount: whole,
+        phone,
+        callbackUrl: callbackUrlForPush(config, row.id),
+        accountReference: row.account_reference,
+        transactionDesc: config.transactionDesc,
+      })
+    } catch (e) {
+      if (classifyDarajaError(e, { idempotent: false }) === "indeterminate") {
+        this.ctx.logger.warn(
+          `M-Pesa: STK Push for session ${input.sessionId} has an unknown outcome (${errorSummary(e)}); keeping it open until a callback or expiry settles it`
+        )
+        const kept = await this.ctx.ledger.transition(
+          row.id,
+          "indeterminate",
+          { customer_message: MESSAGES.indeterminate },
+          this.ctx.now()
+        )
+        return kept ?? (await this.ctx.ledger.findById(row.id)) ?? row
+      }
+      await this.ctx.ledger.deleteRefused(row.id)
+      // Daraja's own words (secrets already redacted by the client) for the merchant's logs.
+      this.ctx.logger.warn(`M-Pesa: STK Push for session ${input.sessionId} refused: ${errorSummary(e)}`)
+      throw toMedusaError(e)
+    }
+
+    await this.ctx.ledger.transition(
+      row.id,
+      "pending",
+      {
+        checkout_request_id: accepted.checkoutRequestId,
+        merchant_request_id: accepted.merchantRequestId,
+        next_query_at: new Date(now.getTime() + config.firstQueryDelayMs),
+      },
+      this.ctx.now()
+    )
+    // A callback may have beaten the push response and been deferred: apply it now.
+    await this.applyWaitingCallbacks(row.id)
+    return (await this.ctx.ledger.findById(row.id)) ?? row
+  }
+
+  /**
+   * A push of the same payment collection, phone and amount that may still
+   * be paid takes the new session as its owner (compare-and-set, retried if
+   * another re-creation moves it at the same moment).
+   */
+  private async reattach(input: PushInput, phone: string, amount: number): Promise<LedgerRow | null> {
+    if (!input.paymentCollectionId) {
+      return null
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const open = await this.ctx.ledger.findOpenForReattach({
+        paymentCollectionId: input.paymentCollectionId,
+        phone,
+        amount,
+        now: this.ctx.now(),
+      })
+      if (!open) {
+        return null
+      }
+      const moved = await this.ctx.ledger.reattach(open.id, open.payment_session_id, input.sessionId, this.ctx.now())
+      if (moved) {
+        this.ctx.logger.info(
+          `M-Pesa: session ${input.sessionId} re-attached to the open prompt ${open.id} (was ${open.payment_session_id ?? "detached"}); no new prompt sent`
+        )
+        return moved
+      }
+    }
+    return null
+  }
+}
+
+function parsePhone(raw: unknown): string {
+  if (typeof raw !== "string" || !raw.trim()) {
+    throw new MedusaError(
+      MedusaError.Types.INVALID_DATA,
+      "phone: enter the M-Pesa phone number to pay with, such as 0712345678"
+    )
+  }
+  try {
+    return normalizeKenyanPhone(raw)
+  } catch (e) {
+    throw toMedusaError(e)
+  }
+}

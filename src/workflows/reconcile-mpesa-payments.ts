@@ -1,0 +1,34 @@
+import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
+import type MpesaModuleService from "../modules/mpesa/service"
+import { completeMpesaPaymentWorkflow } from "./complete-mpesa-payment"
+
+const pollDarajaStep = createStep("poll-mpesa-payments", async (_: undefined, { container }) => {
+  return new StepResponse(await container.resolve<MpesaModuleService>("mpesa").pollDue())
+})
+
+/** Runs the completion workflow for every paid payment whose (re)try is due; one failure never blocks the rest. */
+const completeDuePaymentsStep = createStep("complete-due-mpesa-payments", async (_: undefined, { container }) => {
+  const mpesa = container.resolve<MpesaModuleService>("mpesa")
+  const results: Record<string, number> = {}
+  for (const payment of await mpesa.listDueForCompletion()) {
+    const { result } = await completeMpesaPaymentWorkflow(container).run({
+      input: { transaction_id: payment.transaction_id },
+    })
+    results[result] = (results[result] ?? 0) + 1
+  }
+  return new StepResponse(results)
+})
+
+export const reconcileMpesaPaymentsWorkflowId = "reconcile-mpesa-payments"
+
+/**
+ * The fallback for everything a callback can fail to do: status queries for
+ * overdue pushes (bounded per push), expiry, bounded re-checks of stored
+ * callbacks (restart recovery), and completion of paid carts whose order is
+ * still missing (with back-off).
+ */
+export const reconcileMpesaPaymentsWorkflow = createWorkflow(reconcileMpesaPaymentsWorkflowId, () => {
+  const polled = pollDarajaStep()
+  const completions = completeDuePaymentsStep()
+  return new WorkflowResponse({ polled, completions })
+})

@@ -1,0 +1,30 @@
+import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
+import type MpesaModuleService from "../../modules/mpesa/service"
+
+export type ClaimedCompletion = { transaction_id: string; session_id: string; amount: string } | null
+
+/**
+ * Leases a paid payment for completion so the capture subscriber and the
+ * reconcile job never complete the same cart at once. Compensation gives the
+ * lease back if a later step throws.
+ */
+export const claimMpesaCompletionStep = createStep(
+  "claim-mpesa-completion",
+  async (input: { transaction_id: string }, { container }) => {
+    const mpesa = container.resolve<MpesaModuleService>("mpesa")
+    const view = await mpesa.claimCompletion(input.transaction_id)
+    if (!view || !view.session_id) {
+      return new StepResponse<ClaimedCompletion, string | null>(null, null)
+    }
+    const amount = (await mpesa.medusaAmountFor(view.transaction_id)) ?? String(view.amount)
+    return new StepResponse<ClaimedCompletion, string | null>(
+      { transaction_id: view.transaction_id, session_id: view.session_id, amount },
+      view.transaction_id
+    )
+  },
+  async (transactionId, { container }) => {
+    if (transactionId) {
+      await container.resolve<MpesaModuleService>("mpesa").releaseCompletion(transactionId)
+    }
+  }
+)
