@@ -63,7 +63,8 @@ async function main() {
   await admin.query(`create database ${DB_NAME}`)
   await admin.end()
 
-  const sim = await startDarajaSimulator({ callbackDelayMs: 200 })
+  // Every bench cart pays the same total from the same phone: Daraja's duplicate rules (lock, result 17) off.
+  const sim = await startDarajaSimulator({ callbackDelayMs: 200, duplicateRules: false })
   const port = await freePort()
   const baseUrl = `http://localhost:${port}`
   const env = {

@@ -1,8 +1,11 @@
+import net from "net"
+
 /**
- * Environment for the HTTP integration tests, applied before Medusa loads
- * medusa-config.ts. The Daraja base URL and the callback base URL are only
- * known once the simulator and the test server listen, so the specs hand the
- * real values to the module with `mpesa.setConfig(...)` in beforeAll.
+ * Environment for the HTTP integration tests. Medusa reads medusa-config.ts
+ * (which reads MPESA_*) in the test runner's own beforeAll; a spec's
+ * top-level beforeAll runs first, starts the simulator, picks the port the
+ * app will listen on (the runner honours process.env.PORT) and calls
+ * `applyTestEnv` with the real URLs. No setter in production code.
  */
 export const TEST_CALLBACK_SECRET = "test-callback-secret-0123456789abcdef"
 
@@ -20,8 +23,19 @@ export const MPESA_TEST_ENV: Record<string, string> = {
   MEDUSA_ADMIN_DISABLED: "true",
 }
 
-export function applyTestEnv(): void {
-  for (const [k, v] of Object.entries(MPESA_TEST_ENV)) {
+export function applyTestEnv(overrides: Record<string, string> = {}): void {
+  for (const [k, v] of Object.entries({ ...MPESA_TEST_ENV, ...overrides })) {
     process.env[k] = v
   }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
 }

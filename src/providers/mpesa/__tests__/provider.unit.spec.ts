@@ -15,6 +15,7 @@ function view(overrides: Partial<MpesaPaymentView> = {}): MpesaPaymentView {
   return {
     transaction_id: "mpesatx_1",
     session_id: "payses_1",
+    payment_collection_id: "paycol_1",
     state: "pending",
     checkout_request_id: "ws_CO_1",
     phone: "2547****5678",
@@ -28,6 +29,7 @@ function view(overrides: Partial<MpesaPaymentView> = {}): MpesaPaymentView {
     settled_at: null,
     unmatched: false,
     completed_at: null,
+    needs_attention: null,
     ...overrides,
   }
 }
@@ -78,6 +80,7 @@ describe("MpesaProviderService", () => {
     })
     expect(initiateStkPush).toHaveBeenCalledWith({
       sessionId: "payses_1",
+      paymentCollectionId: null,
       amount: 1700,
       currencyCode: "kes",
       phone: "0712345678",
@@ -105,6 +108,33 @@ describe("MpesaProviderService", () => {
     expect(refreshIfOverdue).toHaveBeenCalledWith("payses_1")
     expect(out.status).toBe(status)
     expect(out.data).toMatchObject({ phone: "0712345678", mpesa_state: state })
+  })
+
+  it("scenario 4: finds its ledger row from context.idempotency_key when Medusa never saved our session data (crash after the push)", async () => {
+    const refreshIfOverdue = jest.fn().mockResolvedValue(view({ state: "paid" }))
+    const getPaymentBySession = jest.fn().mockResolvedValue(view({ state: "paid" }))
+    const provider = providerWith({ refreshIfOverdue, getPaymentBySession })
+    // What Medusa passes when the session row kept only the storefront's input.
+    const out = await provider.authorizePayment({ data: { phone: "0712345678" }, context: { idempotency_key: "payses_1" } })
+    expect(refreshIfOverdue).toHaveBeenCalledWith("payses_1")
+    expect(out.status).toBe(PaymentSessionStatus.CAPTURED)
+    await provider.getPaymentStatus({ data: {}, context: { idempotency_key: "payses_1" } } as never)
+    expect(getPaymentBySession).toHaveBeenCalledWith("payses_1")
+  })
+
+  it("trusts Medusa's idempotency key over a session id a storefront could write into data", async () => {
+    const refreshIfOverdue = jest.fn().mockResolvedValue(view())
+    const provider = providerWith({ refreshIfOverdue })
+    await provider.authorizePayment({ data: { session_id: "payses_victim" }, context: { idempotency_key: "payses_1" } })
+    expect(refreshIfOverdue).toHaveBeenCalledWith("payses_1")
+  })
+
+  it("learns the payment collection from the payment module's own session store", async () => {
+    const initiateStkPush = jest.fn().mockResolvedValue(view())
+    const retrieve = jest.fn().mockResolvedValue({ payment_collection_id: "paycol_1" })
+    const provider = new MpesaProviderService({ mpesa: { initiateStkPush }, paymentSessionService: { retrieve } } as never, OPTIONS)
+    await provider.initiatePayment({ amount: 1700, currency_code: "kes", data: { session_id: "payses_1", phone: "0712345678" } })
+    expect(initiateStkPush).toHaveBeenCalledWith(expect.objectContaining({ sessionId: "payses_1", paymentCollectionId: "paycol_1" }))
   })
 
   it("authorizePayment answers error for a session the ledger does not know", async () => {

@@ -1,0 +1,38 @@
+import { parseMpesaOptions } from "../options"
+import { canTransition, LEDGER_TRANSITIONS } from "../stores/ledger-transitions"
+
+const BASE = {
+  consumerKey: "ck",
+  consumerSecret: "consumer-secret-value",
+  shortcode: "174379",
+  passkey: "passkey-secret-value",
+  callbackBaseUrl: "https://shop.example.co.ke",
+  callbackSecret: "callback-secret-value-0123456789",
+}
+
+describe("options", () => {
+  it("requires expiryMs to exceed requestTimeoutMs + firstQueryDelayMs, naming the field", () => {
+    expect(() => parseMpesaOptions({ ...BASE, expiryMs: 30_000, requestTimeoutMs: 15_000, firstQueryDelayMs: 20_000 })).toThrow(
+      /expiryMs: expiryMs must exceed requestTimeoutMs \+ firstQueryDelayMs \(35000 ms\)/
+    )
+    expect(parseMpesaOptions({ ...BASE, expiryMs: 36_000, requestTimeoutMs: 15_000, firstQueryDelayMs: 20_000 }).expiryMs).toBe(36_000)
+  })
+
+  it("keeps every timing in the schema with bounded defaults", () => {
+    const o = parseMpesaOptions(BASE)
+    expect(o).toMatchObject({ maxQueriesPerPush: 6, maxCallbackChecks: 8, completionGiveUpMs: 48 * 60 * 60_000 })
+    expect(() => parseMpesaOptions({ ...BASE, maxQueriesPerPush: 0 })).toThrow(/maxQueriesPerPush/)
+  })
+})
+
+describe("ledger transitions", () => {
+  it("lets nothing leave paid, failed or canceled, and lets only our own expiry be overtaken by money", () => {
+    for (const t of LEDGER_TRANSITIONS) {
+      expect(["paid", "failed", "canceled"]).not.toContain(t.from)
+    }
+    expect(canTransition({ status: "expired", result_code: null }, "paid")).toBe(true)
+    expect(canTransition({ status: "expired", result_code: "1037" }, "paid")).toBe(false)
+    expect(canTransition({ status: "paid", result_code: "0" }, "paid")).toBe(false)
+    expect(canTransition({ status: "pending", result_code: null }, "paid")).toBe(true)
+  })
+})
