@@ -1,6 +1,6 @@
 import net from "net"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, ModulesSdkUtils } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { AxiosResponse } from "axios"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
@@ -78,7 +78,7 @@ afterAll(async () => {
 })
 
 medusaIntegrationTestRunner({
-  testSuite: ({ api, getContainer, dbConnection }) => {
+  testSuite: ({ api, getContainer }) => {
     let seed: Awaited<ReturnType<typeof seedDemoStore>>
     let store: StoreCheckout
 
@@ -86,13 +86,26 @@ medusaIntegrationTestRunner({
 
     /** A cart with the towel and its payment collection (no session yet). */
     async function newCollection(): Promise<string> {
-      const cartId = await store.createCart({ regionId: seed.regionId, variantId: seed.variantId })
-      const { data } = await api.post("/store/payment-collections", { cart_id: cartId }, store.headers)
-      return data.payment_collection.id
+      try {
+        const cartId = await store.createCart({ regionId: seed.regionId, variantId: seed.variantId })
+        const { data } = await api.post("/store/payment-collections", { cart_id: cartId }, store.headers)
+        return data.payment_collection.id
+      } catch (e: any) {
+        throw new Error(`could not create a cart and payment collection: ${e?.response?.status} ${JSON.stringify(e?.response?.data)}`)
+      }
     }
 
-    function collections(n: number): Promise<string[]> {
-      return Promise.all(Array.from({ length: n }, () => newCollection()))
+    /**
+     * The first on its own (it creates the guest customer all carts share: in
+     * parallel, Medusa would race to create it twice), the rest in parallel,
+     * all settled before returning so nothing outlives a failing test.
+     */
+    async function collections(n: number): Promise<string[]> {
+      const first = await newCollection()
+      const rest = await Promise.allSettled(Array.from({ length: n - 1 }, () => newCollection()))
+      const failed = rest.find((r): r is PromiseRejectedResult => r.status === "rejected")
+      if (failed) throw failed.reason
+      return [first, ...rest.map((r) => (r as PromiseFulfilledResult<string>).value)]
     }
 
     /** What the storefront sends to start an M-Pesa prompt; `ip` as the one proxy in front of Medusa reports it. */
@@ -273,11 +286,15 @@ medusaIntegrationTestRunner({
     })
 
     it("holds across processes: two limiters on separate connection pools share the counters with the server", async () => {
-      // The app's own pool and the test runner's separate one (its own knex
-      // instance on the same database) stand in for two server instances.
+      // The app's own pool and a second, separate pool on the same database
+      // stand in for two server instances.
       const poolA = container().resolve<Knex>(ContainerRegistrationKeys.PG_CONNECTION)
-      const poolB = dbConnection as unknown as Knex
+      const poolB = ModulesSdkUtils.createPgConnection({
+        clientUrl: (poolA.client as { connectionSettings: { connectionString: string } }).connectionSettings.connectionString,
+        schema: "public",
+      }) as unknown as Knex
       expect(poolB.client).not.toBe(poolA.client)
+      try {
       const limits = promptLimitsSchema.parse({
         phone: { max: LIMITS.phone },
         paymentCollection: { max: LIMITS.paymentCollection },
@@ -313,6 +330,9 @@ medusaIntegrationTestRunner({
       expect(text).not.toContain("198.51.100")
       expect(rows.every((r) => r.hits > 0)).toBe(true)
       expect(rows.filter((r) => r.id.startsWith("phone:"))).toEqual([{ id: expect.any(String), hits: 2 }])
+      } finally {
+        await poolB.destroy()
+      }
     })
 
     it("counts prompts to a logged-in customer's own phone when the request names none", async () => {
