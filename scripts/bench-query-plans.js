@@ -10,8 +10,8 @@
 //   --strict    also fail when a query that scans open rows is served by an index
 //               that holds settled history too (marked HISTORY otherwise)
 //   --verbose   print every plan (text form)
-// Server: DATABASE_URL's, else postgres://postgres@127.0.0.1:5432, else an
-// embedded PostgreSQL (scripts/lib/database.js).
+// Server: DATABASE_URL's, else postgres://postgres@127.0.0.1:5432, else (or
+// with MPESA_EMBEDDED_PG=1) an embedded PostgreSQL (scripts/lib/database.js).
 //
 // Exit code 1 when any query seq-scans mpesa_transaction / mpesa_callback, or
 // its median planning or execution time is above 2 ms.
@@ -77,7 +77,8 @@ function withDatabase(url, name) {
 }
 
 async function findServer() {
-  const candidates = [process.env.DATABASE_URL, "postgres://postgres@127.0.0.1:5432/postgres"].filter(Boolean)
+  const candidates =
+    process.env.MPESA_EMBEDDED_PG === "1" ? [] : [process.env.DATABASE_URL, "postgres://postgres@127.0.0.1:5432/postgres"].filter(Boolean)
   for (const url of candidates) {
     const adminUrl = withDatabase(url, "postgres")
     if (await canQuery(adminUrl)) {
@@ -308,31 +309,46 @@ function promptLimitSql(total) {
 // ------------------------------------------------------------------ the queries
 
 /**
- * The SQL each store method sends (as knex compiles it: same columns, same
- * order of conditions, parameters bound), with realistic parameters.
- * expect: "open" -> a scan for work that must touch open rows only;
+ * The queries. Each has the SQL its store method sends (`sql`, as knex compiles
+ * it: same columns, same order of conditions, parameters bound) with realistic
+ * parameters, and `call`, which runs the method itself: the SQL the code really
+ * sends is captured and explained instead whenever the stores load (see
+ * captureFromCode), so the copy here only stands in when they do not, and a
+ * difference between the two is reported (the copy is then out of date).
+ * expect: "open"  -> a scan for work that must touch open rows only;
  *         "range" -> a range at the old end of an index (the prompt limiter's cleanup);
- *         "key"  -> a point lookup by a unique key / primary key / owning id
- *                   (it must also find settled rows, e.g. a late or duplicate callback).
+ *         "key"   -> a point lookup by a unique key / primary key / owning id
+ *                    (it must also find settled rows, e.g. a late or duplicate callback).
+ * setup: SQL run first (rolled back with the call); pick: which captured
+ * statement it is (index, or a substring of its SQL; default the first).
  */
 function queries(n, now) {
   const at = (ms) => new Date(now.getTime() + ms)
   const LIMIT = 25 // pollDue's default
-  const histPaid = 500_000 <= n ? 500_001 : Math.floor(n / 2) + 1 // a paid, completed row mid-history (i % 100 = 1)
-  const histRow = histPaid - (histPaid % 100) + 1
-  const histFailed = histRow + 85
-  const retriedK = 5
+  const mid = Math.floor(n / 2)
+  const histRow = mid - (mid % 100) + 1 // a paid, completed row mid-history (i % 100 = 1)
+  const histFailed = histRow + 85 // a failed push of an abandoned cart (i % 100 = 86)
+  const retriedK = 5 // open pending push k = 5 retries the cart of historical row j
   const j = retriedRow(retriedK, n)
-  const L = "src/modules/mpesa/stores/ledger-store.ts"
-  const C = "src/modules/mpesa/stores/callback-store.ts"
-  const P = "src/modules/mpesa/prompt-limits/prompt-limiter.ts"
+  const L = "ledger-store.ts"
+  const C = "callback-store.ts"
+  const P = "prompt-limiter.ts"
   const T = '"mpesa_transaction"'
+  const limits = {
+    enabled: true,
+    phone: { max: 3, windowSeconds: 600 },
+    paymentCollection: { max: 5, windowSeconds: 86_400 },
+    client: { max: 20, windowSeconds: 600 },
+  }
+  const prompt = { phone: "254708374149", paymentCollectionId: hcollection(j), clientIp: "10.1.2.3" }
+  const reattachIndex = `CREATE INDEX IF NOT EXISTS "IDX_mpesa_transaction_reattach" ON "mpesa_transaction" ("payment_collection_id", "phone", "amount") WHERE status in ('pending', 'indeterminate') and deleted_at is null;`
   return [
     // ---------------------------------------------------------------- the reconcile job (pollDue + completions)
     {
       name: "claimDue",
       src: L,
       expect: "open",
+      call: (s) => s.ledger.claimDue(now, LIMIT, 30_000),
       sql: `update ${T} set "next_query_at" = $1, "updated_at" = $2 where "id" in (select "id" from ${T} where "deleted_at" is null and "status" = $3 and "next_query_at" is not null and "next_query_at" <= $4 order by "next_query_at" asc limit $5 for update skip locked) returning *`,
       params: [at(30_000), now, "pending", now, LIMIT],
     },
@@ -340,6 +356,7 @@ function queries(n, now) {
       name: "expireDue",
       src: L,
       expect: "open",
+      call: (s) => s.ledger.expireDue(now, "The M-Pesa prompt expired", LIMIT * 4),
       sql: `update ${T} set "status" = $1, "customer_message" = $2, "settled_at" = $3, "next_query_at" = $4, "updated_at" = $5 where "id" in (select "id" from ${T} where "deleted_at" is null and "status" in ($6, $7, $8) and "expires_at" <= $9 and (not "status" = $10 or "next_query_at" is null) limit $11) and "status" in ($12, $13, $14) returning *`,
       params: ["expired", "The M-Pesa prompt expired", now, null, now, "initiating", "pending", "indeterminate", now, "pending", LIMIT * 4, "initiating", "pending", "indeterminate"],
     },
@@ -347,6 +364,7 @@ function queries(n, now) {
       name: "markStaleInitiating",
       src: L,
       expect: "open",
+      call: (s) => s.ledger.markStaleInitiating(at(-45_000), now),
       sql: `update ${T} set "status" = $1, "updated_at" = $2 where "deleted_at" is null and "status" = $3 and "updated_at" < $4`,
       params: ["indeterminate", now, "initiating", at(-45_000)],
     },
@@ -354,6 +372,7 @@ function queries(n, now) {
       name: "findDueForCompletion",
       src: L,
       expect: "open",
+      call: (s) => s.ledger.findDueForCompletion(now, LIMIT),
       sql: `select * from ${T} where "deleted_at" is null and "status" = $1 and "unmatched" = $2 and "completed_at" is null and "next_completion_at" is not null and "next_completion_at" <= $3 order by "next_completion_at" asc limit $4`,
       params: ["paid", false, now, LIMIT],
     },
@@ -361,6 +380,7 @@ function queries(n, now) {
       name: "claimCompletion",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.claimCompletion(oid(115), now, 120_000),
       sql: `update ${T} set "completion_locked_until" = $1 where "id" = $2 and "status" = $3 and "unmatched" = $4 and "deleted_at" is null and "completed_at" is null and "payment_session_id" is not null and ("completion_locked_until" is null or "completion_locked_until" < $5) returning *`,
       params: [at(120_000), oid(115), "paid", false, now],
     },
@@ -368,6 +388,7 @@ function queries(n, now) {
       name: "claimForQuery",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.claimForQuery(oid(5), now, 30_000),
       sql: `update ${T} set "next_query_at" = $1, "updated_at" = $2 where "id" = $3 and "status" = $4 and "deleted_at" is null and "next_query_at" is not null and "next_query_at" <= $5 returning *`,
       params: [at(30_000), now, oid(5), "pending", now],
     },
@@ -375,59 +396,86 @@ function queries(n, now) {
       name: "spendQuery",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.spendQuery(oid(5), 6, now),
       sql: `update ${T} set "query_attempts" = query_attempts + 1, "last_queried_at" = $1, "updated_at" = $2 where "id" = $3 and "query_attempts" < $4 returning *`,
       params: [now, now, oid(5), 6],
     },
     {
-      name: "transition (-> failed)",
+      name: "transition (-> canceled)",
       src: L,
       expect: "key",
+      call: (s) =>
+        s.ledger.transition(oid(5), "canceled", { result_code: "1032", result_desc: "Request cancelled by user", customer_message: "You cancelled the M-Pesa prompt", settled_at: now, next_query_at: null }, now),
       sql: `update ${T} set "result_code" = $1, "result_desc" = $2, "customer_message" = $3, "settled_at" = $4, "next_query_at" = $5, "status" = $6, "updated_at" = $7 where "id" = $8 and "deleted_at" is null and (("status" = $9) or ("status" = $10) or ("status" = $11)) returning *`,
-      params: ["1032", "Request cancelled by user", "You cancelled the M-Pesa prompt", now, null, "failed", now, oid(5), "initiating", "pending", "indeterminate"],
+      params: ["1032", "Request cancelled by user", "You cancelled the M-Pesa prompt", now, null, "canceled", now, oid(5), "initiating", "pending", "indeterminate"],
     },
     {
       name: "patch (bookkeeping)",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.patch(oid(5), { next_query_at: at(20_000) }, now),
       sql: `update ${T} set "next_query_at" = $1, "updated_at" = $2 where "id" = $3 returning *`,
       params: [at(20_000), now, oid(5)],
     },
+    // settlePaid on a push whose session Medusa closed: the money looks for the collection's current session.
     {
       name: "settlePaid: lock row",
       src: L,
       expect: "key",
+      setup: [`update ${T} set "session_closed_at" = now() where "id" = '${oid(retriedK)}'`],
+      call: (s) => s.ledger.settlePaid(oid(retriedK), { mpesa_receipt_number: "RX00000001", paid_amount: hamount(j) }, now),
+      pick: "for update",
       sql: `select * from ${T} where "id" = $1 and "deleted_at" is null limit $2 for update`,
-      params: [oid(5), 1],
+      params: [oid(retriedK), 1],
     },
     {
       name: "settlePaid: ownerForMoney successor",
       src: L,
       expect: "open",
+      setup: [`update ${T} set "session_closed_at" = now() where "id" = '${oid(retriedK)}'`],
+      call: (s) => s.ledger.settlePaid(oid(retriedK), { mpesa_receipt_number: "RX00000001", paid_amount: hamount(j) }, now),
+      pick: '"payment_collection_id" =',
       sql: `select * from ${T} where "payment_collection_id" = $1 and "amount" = $2 and not "id" = $3 and not "status" = $4 and "payment_session_id" is not null and "session_closed_at" is null and "completed_at" is null and "deleted_at" is null order by "created_at" desc limit $5 for update`,
       params: [hcollection(j), hamount(j), oid(retriedK), "paid", 1],
       fix: `CREATE INDEX IF NOT EXISTS "IDX_mpesa_transaction_successor" ON "mpesa_transaction" ("payment_collection_id", "amount") WHERE status in ('initiating', 'pending', 'indeterminate') and payment_session_id is not null and session_closed_at is null and deleted_at is null;`,
       fixNote:
-        "only if ownerForMoney also gains `status in ('initiating','pending','indeterminate')` (a failed push whose session is still open is a candidate today; that set grows with abandoned carts, so no open-only index can serve the query as written)",
+        "open rows only if ownerForMoney also requires status in ('initiating','pending','indeterminate'): as written, a failed/canceled/expired push whose session is still open (an abandoned cart's last push) is a candidate, and those accumulate with history. For the query as written the tightest index is " +
+        `CREATE INDEX IF NOT EXISTS "IDX_mpesa_transaction_successor" ON "mpesa_transaction" ("payment_collection_id", "amount") WHERE status <> 'paid' and payment_session_id is not null and session_closed_at is null and completed_at is null and deleted_at is null;` +
+        " (it drops paid and session-closed history but keeps abandoned carts' last pushes)",
     },
     {
       name: "settlePaid: final write",
       src: L,
       expect: "key",
+      setup: [`update ${T} set "session_closed_at" = now() where "id" = '${oid(retriedK)}'`],
+      call: (s) => s.ledger.settlePaid(oid(retriedK), { mpesa_receipt_number: "RX00000001", paid_amount: hamount(j) }, now),
+      pick: '"unmatched" =',
       sql: `update ${T} set "mpesa_receipt_number" = $1, "paid_amount" = $2, "status" = $3, "payment_session_id" = $4, "session_closed_at" = $5, "unmatched" = $6, "settled_at" = $7, "next_query_at" = $8, "next_completion_at" = $9, "updated_at" = $10 where "id" = $11 returning *`,
-      params: ["RX00000001", hamount(j), "paid", osession(retriedK), null, false, now, null, now, now, oid(retriedK)],
+      params: ["RX00000001", hamount(j), "paid", null, now, true, now, null, null, now, oid(retriedK)],
     },
     {
       name: "recordReceipt",
       src: L,
       expect: "key",
+      call: (s) =>
+        s.ledger.recordReceipt(oid(115), { mpesa_receipt_number: "RX00000002", paid_phone: "254708374149", transaction_date: "20261129120000", customer_message: "Payment received" }, now),
       sql: `update ${T} set "mpesa_receipt_number" = $1, "paid_phone" = $2, "transaction_date" = $3, "customer_message" = $4, "updated_at" = $5 where "id" = $6 and "status" = $7 and "mpesa_receipt_number" is null returning *`,
       params: ["RX00000002", "254708374149", "20261129120000", "Payment received", now, oid(115), "paid"],
+    },
+    {
+      name: "flag",
+      src: L,
+      expect: "key",
+      call: (s) => s.ledger.flag(oid(115), "a second, different receipt was reported for this payment", now),
+      sql: `update ${T} set "attention_reason" = $1, "attention_at" = coalesce(attention_at, $2), "updated_at" = $3 where "id" = $4`,
+      params: ["a second, different receipt was reported for this payment", now, now, oid(115)],
     },
     // ---------------------------------------------------------------- the callback path and session hooks
     {
       name: "findById (settled row)",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.findById(hid(histRow)),
       sql: `select * from ${T} where "deleted_at" is null and "id" = $1 limit $2`,
       params: [hid(histRow), 1],
     },
@@ -435,6 +483,7 @@ function queries(n, now) {
       name: "findById (open row)",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.findById(oid(5)),
       sql: `select * from ${T} where "deleted_at" is null and "id" = $1 limit $2`,
       params: [oid(5), 1],
     },
@@ -442,6 +491,7 @@ function queries(n, now) {
       name: "findByCheckoutRequestId",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.findByCheckoutRequestId(hcheckout(histRow)),
       sql: `select * from ${T} where "deleted_at" is null and "checkout_request_id" = $1 limit $2`,
       params: [hcheckout(histRow), 1],
     },
@@ -449,6 +499,7 @@ function queries(n, now) {
       name: "findBySession (settled)",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.findBySession(hsession(histRow)),
       sql: `select * from ${T} where "deleted_at" is null and "payment_session_id" = $1 limit $2`,
       params: [hsession(histRow), 1],
     },
@@ -456,6 +507,7 @@ function queries(n, now) {
       name: "findBySession (open)",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.findBySession(osession(5)),
       sql: `select * from ${T} where "deleted_at" is null and "payment_session_id" = $1 limit $2`,
       params: [osession(5), 1],
     },
@@ -463,22 +515,25 @@ function queries(n, now) {
       name: "findOpenForReattach",
       src: L,
       expect: "open",
+      call: (s) => s.ledger.findOpenForReattach({ paymentCollectionId: hcollection(j), phone: hphone(j), amount: hamount(j), now }),
       sql: `select * from ${T} where "deleted_at" is null and "payment_collection_id" = $1 and "phone" = $2 and "amount" = $3 and "completed_at" is null and "status" in ($4, $5) and "expires_at" > $6 order by "created_at" desc limit $7`,
       params: [hcollection(j), hphone(j), hamount(j), "pending", "indeterminate", now, 1],
-      fix: `CREATE INDEX IF NOT EXISTS "IDX_mpesa_transaction_reattach" ON "mpesa_transaction" ("payment_collection_id", "phone", "amount") WHERE status in ('pending', 'indeterminate') and deleted_at is null;`,
+      fix: reattachIndex,
     },
     {
-      name: "findOpenForReattach (failed cart)",
+      name: "findOpenForReattach (abandoned cart)",
       src: L,
       expect: "open",
+      call: (s) => s.ledger.findOpenForReattach({ paymentCollectionId: hcollection(histFailed), phone: hphone(histFailed), amount: hamount(histFailed), now }),
       sql: `select * from ${T} where "deleted_at" is null and "payment_collection_id" = $1 and "phone" = $2 and "amount" = $3 and "completed_at" is null and "status" in ($4, $5) and "expires_at" > $6 order by "created_at" desc limit $7`,
       params: [hcollection(histFailed), hphone(histFailed), hamount(histFailed), "pending", "indeterminate", now, 1],
-      fix: `CREATE INDEX IF NOT EXISTS "IDX_mpesa_transaction_reattach" ON "mpesa_transaction" ("payment_collection_id", "phone", "amount") WHERE status in ('pending', 'indeterminate') and deleted_at is null;`,
+      fix: reattachIndex,
     },
     {
       name: "reattach",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.reattach(oid(5), osession(5), "payses_new000001", now),
       sql: `update ${T} set "payment_session_id" = $1, "session_closed_at" = $2, "updated_at" = $3 where "id" = $4 and "deleted_at" is null and "status" in ($5, $6) and "payment_session_id" = $7 returning *`,
       params: ["payses_new000001", null, now, oid(5), "pending", "indeterminate", osession(5)],
     },
@@ -486,6 +541,7 @@ function queries(n, now) {
       name: "closeSession",
       src: L,
       expect: "key",
+      call: (s) => s.ledger.closeSession(osession(5), now),
       sql: `update ${T} set "session_closed_at" = $1, "updated_at" = $2 where "payment_session_id" = $3 and "deleted_at" is null and "session_closed_at" is null returning *`,
       params: [now, now, osession(5)],
     },
@@ -493,6 +549,8 @@ function queries(n, now) {
       name: "insertInitiating",
       src: L,
       expect: "key",
+      call: (s) =>
+        s.ledger.insertInitiating({ phone: "254708374149", amount: 100, medusa_amount: "100.00", currency_code: "kes", account_reference: "CART1", expires_at: at(90_000), payment_collection_id: "pay_col_new0001", payment_session_id: "payses_new000001" }),
       sql: `insert into ${T} ("account_reference", "amount", "currency_code", "expires_at", "id", "initiated_session_id", "medusa_amount", "payment_collection_id", "payment_session_id", "phone", "status") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (payment_session_id) where deleted_at is null do nothing returning *`,
       params: ["CART1", 100, "kes", at(90_000), "mpesatx_new00001", "payses_new000001", "100.00", "pay_col_new0001", "payses_new000001", "254708374149", "initiating"],
     },
@@ -500,13 +558,16 @@ function queries(n, now) {
       name: "callbacks.insert",
       src: C,
       expect: "key",
-      sql: `insert into "mpesa_callback" ("checkout_request_id", "id", "merchant_request_id", "next_check_at", "note", "payload", "processed_at", "result_code", "source_ip", "status", "transaction_id") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning *`,
-      params: [ocheckout(5), "mpesacb_new00001", "mr-o5", now, null, JSON.stringify({ Body: { stkCallback: { ResultCode: 0 } } }), null, "0", "196.201.214.200", "received", oid(5)],
+      call: (s) =>
+        s.callbacks.insert({ payload: { Body: { stkCallback: { ResultCode: 0 } } }, source_ip: "196.201.214.200", transaction_id: oid(5), checkout_request_id: ocheckout(5), merchant_request_id: "mr-o5", result_code: "0", now }),
+      sql: `insert into "mpesa_callback" ("checkout_request_id", "id", "merchant_request_id", "next_check_at", "payload", "processed_at", "result_code", "source_ip", "status", "transaction_id") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *`,
+      params: [ocheckout(5), "mpesacb_new00001", "mr-o5", now, JSON.stringify({ Body: { stkCallback: { ResultCode: 0 } } }), null, "0", "196.201.214.200", "received", oid(5)],
     },
     {
       name: "callbacks.findDue",
       src: C,
       expect: "open",
+      call: (s) => s.callbacks.findDue(at(-1_000), LIMIT * 2),
       sql: `select * from "mpesa_callback" where "processed_at" is null and "deleted_at" is null and "next_check_at" is not null and "next_check_at" <= $1 order by "next_check_at" asc limit $2`,
       params: [at(-1_000), LIMIT * 2],
     },
@@ -514,6 +575,8 @@ function queries(n, now) {
       name: "callbacks.withLease (take)",
       src: C,
       expect: "key",
+      call: (s) => s.callbacks.withLease("mpesacb_o000003", now, 60_000, async () => null),
+      pick: 0,
       sql: `update "mpesa_callback" set "locked_until" = $1 where "id" = $2 and "processed_at" is null and ("locked_until" is null or "locked_until" < $3) returning *`,
       params: [at(60_000), "mpesacb_o000003", now],
     },
@@ -521,6 +584,8 @@ function queries(n, now) {
       name: "callbacks.withLease (release)",
       src: C,
       expect: "key",
+      call: (s) => s.callbacks.withLease("mpesacb_o000003", now, 60_000, async () => null),
+      pick: 1,
       sql: `update "mpesa_callback" set "locked_until" = $1 where "id" = $2`,
       params: [null, "mpesacb_o000003"],
     },
@@ -528,6 +593,7 @@ function queries(n, now) {
       name: "callbacks.finish",
       src: C,
       expect: "key",
+      call: (s) => s.callbacks.finish("mpesacb_o000003", "applied", "applied", now),
       sql: `update "mpesa_callback" set "status" = $1, "note" = $2, "processed_at" = $3, "next_check_at" = $4, "updated_at" = $5 where "id" = $6`,
       params: ["applied", "applied", now, null, now, "mpesacb_o000003"],
     },
@@ -535,6 +601,7 @@ function queries(n, now) {
       name: "callbacks.defer",
       src: C,
       expect: "key",
+      call: (s) => s.callbacks.defer("mpesacb_o000003", "waiting for the status query", at(5_000), now),
       sql: `update "mpesa_callback" set "note" = $1, "attempts" = attempts + 1, "next_check_at" = $2, "updated_at" = $3 where "id" = $4`,
       params: ["waiting for the status query", at(5_000), now, "mpesacb_o000003"],
     },
@@ -542,6 +609,7 @@ function queries(n, now) {
       name: "callbacks.findById",
       src: C,
       expect: "key",
+      call: (s) => s.callbacks.findById(cbid(histRow)),
       sql: `select * from "mpesa_callback" where "id" = $1 limit $2`,
       params: [cbid(histRow), 1],
     },
@@ -549,6 +617,7 @@ function queries(n, now) {
       name: "callbacks.list by transaction_id (settled)",
       src: C,
       expect: "key",
+      call: (s) => s.callbacks.list({ transactionId: hid(histRow) }, { take: 10, skip: 0 }),
       sql: `select * from "mpesa_callback" where "deleted_at" is null and "transaction_id" = $1 order by "created_at" desc limit $2`,
       params: [hid(histRow), 10],
     },
@@ -556,6 +625,7 @@ function queries(n, now) {
       name: "callbacks.list by transaction_id (open)",
       src: C,
       expect: "key",
+      call: (s) => s.callbacks.list({ transactionId: oid(115) }, { take: 10, skip: 0 }),
       sql: `select * from "mpesa_callback" where "deleted_at" is null and "transaction_id" = $1 order by "created_at" desc limit $2`,
       params: [oid(115), 10],
     },
@@ -564,6 +634,8 @@ function queries(n, now) {
       name: "promptLimiter.consume upsert",
       src: P,
       expect: "key",
+      call: (s) => s.limiter(limits).consume(prompt, now),
+      pick: "on conflict",
       sql: `insert into "mpesa_prompt_limit" ("id", "window_started_at", "hits", "created_at", "updated_at")
            values ($1, $2, 0, $3, $4)
            on conflict ("id") do update set "updated_at" = excluded."updated_at", "deleted_at" = null
@@ -574,15 +646,23 @@ function queries(n, now) {
       name: "promptLimiter.consume update",
       src: P,
       expect: "key",
+      call: (s) => s.limiter(limits).consume(prompt, now),
+      pick: 'update "mpesa_prompt_limit"',
       sql: `update "mpesa_prompt_limit" set "hits" = $1, "window_started_at" = $2, "updated_at" = $3 where "id" = $4`,
       params: [1, now, now, `pc:${hcollection(j)}`],
     },
     {
-      name: "promptLimiter.consume delete refused",
+      // The collection's counter is at its max: the phone and client counters just created are removed.
+      name: "promptLimiter.consume refused",
       src: P,
       expect: "key",
-      sql: `delete from "mpesa_prompt_limit" where "id" in ($1)`,
-      params: [`pc:${hcollection(j)}`],
+      setup: [
+        `insert into "mpesa_prompt_limit" ("id", "window_started_at", "hits") values ('pc:${hcollection(j)}', now(), ${limits.paymentCollection.max}) on conflict ("id") do update set "hits" = ${limits.paymentCollection.max}, "window_started_at" = now()`,
+      ],
+      call: (s) => s.limiter(limits).consume(prompt, now),
+      pick: 'delete from "mpesa_prompt_limit" where "id" in (',
+      sql: `delete from "mpesa_prompt_limit" where "id" in ($1, $2)`,
+      params: ["phone:0000000000000000000000000000000000000000", "ip:0000000000000000000000000000000000000000"],
     },
     {
       name: "promptLimiter.cleanup",
@@ -590,6 +670,7 @@ function queries(n, now) {
       // Reads only counters whose window ended (the oldest end of the window_started_at index);
       // the table itself stays bounded because this cleanup runs after each allowed prompt.
       expect: "range",
+      call: (s) => s.limiter(limits).cleanup(now),
       sql: `delete from "mpesa_prompt_limit" where "id" in (
          select "id" from "mpesa_prompt_limit"
          where "window_started_at" < $1 and "deleted_at" is null
@@ -597,6 +678,72 @@ function queries(n, now) {
       params: [at(-86_400_000), 200],
     },
   ]
+}
+
+// ------------------------------------------------------------------ the SQL the code sends
+
+const norm = (sql) => sql.replace(/\s+/g, " ").trim()
+const TX_CONTROL = /^(begin|commit|rollback|savepoint|release savepoint)\b/i
+
+/**
+ * Runs every query's store method against the scratch database, each in a
+ * savepoint that is rolled back, and records the statements knex sends. Sets
+ * q.code = { sql, params } for the statement it picks. Returns null, or why
+ * the stores could not be used (then the copies in queries() are explained).
+ */
+async function captureFromCode(benchUrl, list) {
+  let stores
+  try {
+    require("ts-node").register({ transpileOnly: true, swc: true, project: path.join(ROOT, "tsconfig.json") })
+    const mpesa = path.join(ROOT, "src", "modules", "mpesa")
+    const { LedgerStore } = require(path.join(mpesa, "stores", "ledger-store.ts"))
+    const { CallbackStore } = require(path.join(mpesa, "stores", "callback-store.ts"))
+    const { PromptLimiter } = require(path.join(mpesa, "prompt-limits", "prompt-limiter.ts"))
+    stores = { LedgerStore, CallbackStore, PromptLimiter }
+  } catch (e) {
+    return `could not load the stores (${String(e.message).split("\n")[0]})`
+  }
+  const knex = require("knex")({ client: "pg", connection: benchUrl, pool: { min: 1, max: 1 } })
+  const seen = []
+  let recording = false
+  knex.on("query", (q) => {
+    if (recording && !TX_CONTROL.test(q.sql.trim())) seen.push({ sql: q.sql, params: q.bindings || [] })
+  })
+  try {
+    const outer = await knex.transaction()
+    let current = outer
+    const db = () => current
+    const s = {
+      ledger: new stores.LedgerStore(db),
+      callbacks: new stores.CallbackStore(db),
+      limiter: (limits) => new stores.PromptLimiter({ db, limits, keySecret: null }),
+    }
+    for (const q of list) {
+      const sp = await outer.transaction()
+      current = sp
+      seen.length = 0
+      try {
+        for (const sql of q.setup || []) await sp.raw(sql)
+        recording = true
+        await q.call(s)
+      } catch (e) {
+        q.callError = String(e.message).split("\n")[0]
+      } finally {
+        recording = false
+        await sp.rollback().catch(() => {})
+      }
+      const pick = q.pick ?? 0
+      const at = typeof pick === "number" ? pick : seen.findIndex((x) => x.sql.includes(pick))
+      const hit = seen[at]
+      // `before`: what the method sent ahead of it (replayed before each EXPLAIN, so the state matches).
+      if (hit) q.code = { sql: hit.sql, params: hit.params, before: seen.slice(0, at) }
+      else q.callError = q.callError ?? `no statement matching ${JSON.stringify(pick)} among ${seen.length} sent`
+    }
+    await outer.rollback().catch(() => {})
+  } finally {
+    await knex.destroy()
+  }
+  return null
 }
 
 // ------------------------------------------------------------------ plan analysis
@@ -609,7 +756,8 @@ function walk(node, visit, depth = 0) {
 function summarise(plan) {
   const scans = []
   walk(plan.Plan, (node) => {
-    if (node["Relation Name"] || node["Index Name"]) {
+    // Scans only: a ModifyTable node (the INSERT/UPDATE/DELETE itself) names its table too.
+    if ((node["Relation Name"] || node["Index Name"]) && node["Node Type"] !== "ModifyTable") {
       const removed = (node["Rows Removed by Filter"] || 0) + (node["Rows Removed by Index Recheck"] || 0)
       scans.push({
         type: node["Node Type"],
@@ -683,9 +831,14 @@ async function main() {
       loadOne(`mpesa_callback ${n.toLocaleString("en")} processed + ${OPEN_CALLBACKS} unprocessed`, [historyCallbackSql(n), openCallbackSql()]),
       loadOne(`mpesa_prompt_limit ${counterRows(n).toLocaleString("en")}`, [promptLimitSql(counterRows(n))]),
     ])
+    const loadTime = secs(tLoad)
     const tAnalyze = Date.now()
     await db.query("vacuum analyze mpesa_transaction, mpesa_callback, mpesa_prompt_limit")
-    log(`loaded in ${secs(tLoad)} (${timings.join("; ")}); vacuum analyze ${secs(tAnalyze)}`)
+    const analyzeTime = secs(tAnalyze)
+    const tCheckpoint = Date.now()
+    // Write the bulk load's dirty pages out now, so the timed statements do not pay for evicting them.
+    const checkpoint = await db.query("checkpoint").then(() => `checkpoint ${secs(tCheckpoint)}`, () => "no checkpoint (not a superuser)")
+    log(`loaded in ${loadTime} (${timings.join("; ")}); vacuum analyze ${analyzeTime}; ${checkpoint}`)
 
     // ---------------------------------------------------------------- sizes
     const sizes = (
@@ -710,31 +863,50 @@ async function main() {
     ).rows
     const tableRows = {}
     for (const s of sizes) tableRows[s.relname] = Number((await db.query(`select count(*) n from "${s.relname}"`)).rows[0].n)
+    // "Open rows only": the index holds none of the settled history loaded above.
+    const HISTORY_IDS = { mpesa_transaction: "mpesatx_h%", mpesa_callback: "mpesacb_h%" }
     const indexes = {}
     for (const ix of indexRows) {
-      const entries = ix.pred
-        ? Number((await db.query(`select count(*) n from "${ix.tbl}" where ${ix.pred}`)).rows[0].n)
-        : tableRows[ix.tbl]
-      // "Open rows only": holds at most 1% of the table (the settled history is 99%+ of it here).
-      indexes[ix.index] = { ...ix, entries, openOnly: entries <= tableRows[ix.tbl] * 0.01 }
+      const like = HISTORY_IDS[ix.tbl]
+      const { n: entries, hist } = (
+        await db.query(
+          `select count(*)::int as n, ${like ? `count(*) filter (where "id" like '${like}')::int` : "null"} as hist from "${ix.tbl}"${ix.pred ? ` where ${ix.pred}` : ""}`
+        )
+      ).rows[0]
+      indexes[ix.index] = { ...ix, entries, history: hist, openOnly: like ? hist === 0 : null }
     }
     console.log("")
-    console.log("Indexes (entries = rows matching the index predicate)")
+    console.log("Indexes (entries = rows matching the index predicate; settled = of those, rows of the loaded history)")
     for (const ix of Object.values(indexes)) {
-      console.log(`  ${ix.index.padEnd(52)} ${String(ix.entries.toLocaleString("en")).padStart(11)}  ${ix.openOnly ? "open rows only" : "all/settled rows"}${ix.pred ? `  WHERE ${ix.pred}` : ""}`)
+      const what = ix.openOnly === null ? "n/a (counters)" : ix.openOnly ? "open rows only" : `${ix.history.toLocaleString("en")} settled`
+      console.log(`  ${ix.index.padEnd(52)} ${String(ix.entries.toLocaleString("en")).padStart(11)}  ${what.padEnd(17)}${ix.pred ? `  WHERE ${ix.pred}` : ""}`)
+    }
+
+    // ---------------------------------------------------------------- the SQL
+    const now = new Date()
+    const list = queries(n, now)
+    const tCapture = Date.now()
+    const unavailable = await captureFromCode(server.benchUrl, list)
+    if (unavailable) {
+      log(`${unavailable}: explaining the copies of the stores' SQL kept in this script`)
+    } else {
+      log(`captured the SQL the stores send (each method run once in a rolled-back savepoint) in ${secs(tCapture)}`)
     }
 
     // ---------------------------------------------------------------- plans
-    const now = new Date()
-    const list = queries(n, now)
     const results = []
     for (const q of list) {
+      const sql = q.code ? q.code.sql : q.sql
+      const params = q.code ? q.code.params : q.params
+      const origin = !q.code ? "copy" : norm(q.code.sql) === norm(q.sql) ? "code" : "code*"
+      const prelude = [...(q.setup || []).map((x) => ({ sql: x, params: [] })), ...(q.code ? q.code.before : [])]
       const runs = []
       let textPlan = null
       for (let r = 0; r < RUNS; r++) {
         await db.query("begin")
         try {
-          const res = await db.query(`explain (analyze, buffers, format json) ${q.sql}`, q.params)
+          for (const p of prelude) await db.query(p.sql, p.params)
+          const res = await db.query(`explain (analyze, buffers, format json) ${sql}`, params)
           runs.push(summarise(res.rows[0]["QUERY PLAN"][0]))
         } finally {
           await db.query("rollback")
@@ -743,7 +915,8 @@ async function main() {
       if (opts.verbose) {
         await db.query("begin")
         try {
-          textPlan = (await db.query(`explain (analyze, buffers) ${q.sql}`, q.params)).rows.map((x) => x["QUERY PLAN"]).join("\n")
+          for (const p of prelude) await db.query(p.sql, p.params)
+          textPlan = (await db.query(`explain (analyze, buffers) ${sql}`, params)).rows.map((x) => x["QUERY PLAN"]).join("\n")
         } finally {
           await db.query("rollback")
         }
@@ -764,7 +937,7 @@ async function main() {
       // settled rows; a unique-key probe (<= 1 row per loop, e.g. "id in (subquery)") is not a walk.
       const history =
         q.expect === "open" &&
-        big.some((s) => s.index && s.type !== "Conflict Arbiter" && indexes[s.index] && !indexes[s.index].openOnly && !(indexes[s.index].uniq && s.perLoop <= 1))
+        big.some((s) => s.index && s.type !== "Conflict Arbiter" && indexes[s.index]?.openOnly === false && !(indexes[s.index].uniq && s.perLoop <= 1))
       if (history) notes.push(opts.strict ? "FAIL index holds settled history (--strict)" : "HISTORY: index holds settled rows")
       const seqSmall = [...new Set(seqAny.filter((t) => !BIG_TABLES.has(t)))]
       if (seqSmall.length) notes.push(`WARN seq scan on ${seqSmall.join(", ")} (not a history table: its cost grows with that table's live rows)`)
@@ -780,16 +953,19 @@ async function main() {
               ? "ok stale range"
               : "ok key lookup"
       if (verdict === "FAIL") failed = true
-      results.push({ q, planning, execution, runs, seqBig, seqAny, used, read: last.scans.reduce((a, s) => a + s.read, 0), buffers: last.buffers, verdict, notes, textPlan })
+      if (origin === "code*") notes.push("NOTE the SQL the code sends differs from this script's copy (explained the code's; update the copy)")
+      if (origin === "copy" && !unavailable) notes.push(`NOTE explained this script's copy: running the store method failed (${q.callError})`)
+      results.push({ q, sql, params, origin, planning, execution, runs, seqBig, seqAny, used, read: last.scans.reduce((a, s) => a + s.read, 0), buffers: last.buffers, verdict, notes, textPlan })
     }
 
     // ---------------------------------------------------------------- report
     console.log("")
     console.log(`Query plans: ${n.toLocaleString("en")} settled rows per table, median of ${RUNS} EXPLAIN ANALYZE runs (DML rolled back); goal <= ${GOAL_MS} ms`)
-    const head = ["#", "query", "plan ms", "exec ms", "seq scan big", "rows read", "bufs", "index used (entries)", "verdict"]
+    const head = ["#", "query", "sql", "plan ms", "exec ms", "seq scan big", "rows read", "bufs", "index used (entries)", "verdict"]
     const rows = results.map((r, i) => [
       String(i + 1),
       r.q.name,
+      r.origin,
       r.planning.toFixed(3),
       r.execution.toFixed(3),
       r.seqBig.length ? `YES ${[...new Set(r.seqBig)].join(",")}` : r.seqAny.length ? `no (${[...new Set(r.seqAny)].join(",")})` : "no",
@@ -799,13 +975,19 @@ async function main() {
       r.verdict,
     ])
     const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)))
-    const right = new Set([0, 2, 3, 5, 6])
+    const right = new Set([0, 3, 4, 6, 7])
     const line = (cells) => "  " + cells.map((x, c) => (right.has(c) ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join("  ")
     console.log(line(head))
     console.log("  " + widths.map((w) => "-".repeat(w)).join("  "))
     for (const row of rows) console.log(line(row))
+    console.log(
+      "  sql: code = the statement the store method sent (captured), code* = it differs from this script's copy, copy = this script's copy." +
+        "\n  rows read: index/heap rows the scans visited (incl. rows removed by filters); bufs: shared buffers touched; entries: rows in the index." +
+        "\n  ok open-only: served by an index holding open rows only; ok key lookup: unique-key/owner probe (must find settled rows too, O(log n));" +
+        "\n  HISTORY: a scan for open work walks an index that also holds settled rows; WARN: seq scan of a small, non-history table."
+    )
 
-    const flagged = results.filter((r) => !r.verdict.startsWith("ok"))
+    const flagged = results.filter((r) => !r.verdict.startsWith("ok") || r.notes.length)
     if (flagged.length) {
       console.log("")
       console.log("Flagged")
@@ -820,7 +1002,7 @@ async function main() {
     if (opts.verbose) {
       for (const r of results) {
         console.log(`\n--- ${r.q.name}: planning ${r.runs.map((x) => x.planning.toFixed(3)).join(" ")} ms; execution ${r.runs.map((x) => x.execution.toFixed(3)).join(" ")} ms`)
-        console.log(`${r.q.sql}\n${r.q.params.map((v, i) => `$${i + 1}=${v instanceof Date ? v.toISOString() : JSON.stringify(v)}`).join(" ")}\n${r.textPlan}`)
+        console.log(`${r.sql}\n${r.params.map((v, i) => `$${i + 1}=${v instanceof Date ? v.toISOString() : JSON.stringify(v)}`).join(" ")}\n${r.textPlan}`)
       }
     }
     console.log("")

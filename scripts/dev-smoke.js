@@ -1,5 +1,7 @@
 // Boots the `npm run dev` stack without a terminal, checks that Medusa's /health and the
-// simulator's virtual phone answer, stops everything and exits 0 (1 with the reason otherwise).
+// simulator's virtual phone answer, runs one real M-Pesa checkout and checks the server's log
+// output for the callback secret (scripts/lib/smoke-checkout.js), stops everything and exits 0
+// (1 with the reason otherwise).
 //
 //   node scripts/dev-smoke.js                       # the machine's PostgreSQL, or embedded
 //   MPESA_EMBEDDED_PG=1 node scripts/dev-smoke.js   # always the embedded PostgreSQL (CI)
@@ -7,6 +9,17 @@
 // MPESA_SMOKE_TIMEOUT_S (default 240) bounds the whole run, boot included.
 "use strict"
 const { createStack, waitForHttp, printBanner, logger, SIMULATOR_PORT } = require("./dev")
+const { smokeCheckout } = require("./lib/smoke-checkout")
+
+// Everything this process prints, Medusa's own lines included (the stack relays them).
+const printed = []
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream)
+  stream.write = (chunk, ...rest) => {
+    printed.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"))
+    return write(chunk, ...rest)
+  }
+}
 
 async function main() {
   const log = logger("smoke")
@@ -54,6 +67,18 @@ async function main() {
         `admin user ${s(t.user)}, medusa develop to /health ${s(t.boot)}`
     )
     if (!stack.publishableKey) failure = failure || "the seed printed no publishable API key"
+    if (!failure) {
+      const t0 = Date.now()
+      const r = await smokeCheckout({
+        publishableKey: stack.publishableKey,
+        callbackSecret: stack.env.MPESA_CALLBACK_SECRET,
+        output: () => printed.join(""),
+      })
+      log(
+        `checkout: order ${r.orderId}, receipt ${r.receipt}, in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
+          `callback secret in the server log: 0 times; ${r.loggedCallbackPaths} logged callback URL(s) replayed with a forged body: nothing changed`
+      )
+    }
   } catch (e) {
     if (!failure) failure = e.message
   }

@@ -1,4 +1,3 @@
-import net from "net"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys, ModulesSdkUtils } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
@@ -8,7 +7,7 @@ import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { promptLimitsSchema } from "../../src/modules/mpesa/prompt-limits/options"
 import { PROMPT_LIMIT_TABLE, PromptLimiter } from "../../src/modules/mpesa/prompt-limits/prompt-limiter"
 import type { Knex } from "../../src/modules/mpesa/types"
-import { applyTestEnv, TEST_CALLBACK_SECRET } from "../helpers/env"
+import { applyTestEnv, freePort, TEST_CALLBACK_SECRET } from "../helpers/env"
 import { StoreCheckout } from "../helpers/store-checkout"
 
 applyTestEnv()
@@ -43,16 +42,6 @@ let sim: DarajaSimulator
 let port: number
 const savedEnv: Record<string, string | undefined> = {}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 beforeAll(async () => {
   sim = await startDarajaSimulator({ callbackDelayMs: 100 })

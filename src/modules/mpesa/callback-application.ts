@@ -112,26 +112,19 @@ export class CallbackApplication {
       transaction_date: callback.metadata?.transactionDate ?? null,
       merchant_request_id: tx.merchant_request_id ?? callback.merchantRequestId,
     }
-    let resultCode = "0"
-    let resultDesc = callback.resultDesc
-    let confirmedBy = "callback"
-    if (this.ctx.config().confirmWithQuery) {
-      const answer = await this.confirm(cb, tx, callback)
-      if (!answer.confirmed) {
-        return answer.decision
-      }
-      resultCode = answer.resultCode
-      resultDesc = answer.resultDesc
-      confirmedBy = "callback+query"
-      if (resultCode !== "0") {
-        await this.settlement.applyFinalResult(tx, {
-          resultCode,
-          resultDesc,
-          confirmedBy: "query",
-          checkoutRequestId: callback.checkoutRequestId,
-        })
-        return done("suspicious", `success callback contradicted by STK Push Query (ResultCode ${resultCode})`, tx)
-      }
+    const verdict = await this.verdict(cb, tx, callback)
+    if (!verdict.confirmed) {
+      return verdict.decision
+    }
+    const { resultCode, resultDesc, confirmedBy } = verdict
+    if (resultCode !== "0") {
+      await this.settlement.applyFinalResult(tx, {
+        resultCode,
+        resultDesc,
+        confirmedBy: "query",
+        checkoutRequestId: callback.checkoutRequestId,
+      })
+      return done("suspicious", `success callback contradicted by STK Push Query (ResultCode ${resultCode})`, tx)
     }
     try {
       const settled = await this.settlement.applyFinalResult(
@@ -160,19 +153,12 @@ export class CallbackApplication {
     if (!OPEN_STATUSES.includes(tx.status)) {
       return done("duplicate", `push already ended as ${tx.status}`, tx)
     }
-    let resultCode = callback.resultCode
-    let resultDesc = callback.resultDesc
-    let confirmedBy = "callback"
-    if (this.ctx.config().confirmWithQuery) {
-      // A forged failure must not cancel a push the shopper may still pay.
-      const answer = await this.confirm(cb, tx, callback)
-      if (!answer.confirmed) {
-        return answer.decision
-      }
-      resultCode = answer.resultCode
-      resultDesc = answer.resultDesc
-      confirmedBy = "callback+query"
+    // A forged failure must not cancel a push the shopper may still pay.
+    const verdict = await this.verdict(cb, tx, callback)
+    if (!verdict.confirmed) {
+      return verdict.decision
     }
+    const { resultCode, resultDesc, confirmedBy } = verdict
     await this.settlement.applyFinalResult(tx, {
       resultCode,
       resultDesc,
@@ -186,19 +172,26 @@ export class CallbackApplication {
   }
 
   /**
-   * Daraja's own verdict on the push, to confirm an unsigned callback. A
-   * query that fails or says "still processing" defers the callback; after
-   * maxCallbackChecks tries it is closed as `unconfirmed` and the push is
-   * flagged for a person (the reconcile job's own queries may still settle it).
+   * The result to write for a callback: Daraja's own verdict on the push from
+   * an STK Push Query (confirmWithQuery, the default), else the callback's
+   * word. A query that fails or says "still processing" defers the callback;
+   * after maxCallbackChecks tries it is closed as `unconfirmed` and the push
+   * is flagged for a person (the reconcile job's own queries may still settle it).
    */
-  private async confirm(
+  private async verdict(
     cb: CallbackRow,
     tx: LedgerRow,
     callback: StkCallback
-  ): Promise<{ confirmed: true; resultCode: string; resultDesc: string } | { confirmed: false; decision: CallbackDecision }> {
+  ): Promise<
+    | { confirmed: true; resultCode: string; resultDesc: string; confirmedBy: string }
+    | { confirmed: false; decision: CallbackDecision }
+  > {
+    if (!this.ctx.config().confirmWithQuery) {
+      return { confirmed: true, resultCode: callback.resultCode, resultDesc: callback.resultDesc, confirmedBy: "callback" }
+    }
     const answer: QueryAnswer = await this.settlement.query(tx, callback.checkoutRequestId, { forCallback: true })
     if (answer.status === "completed") {
-      return { confirmed: true, resultCode: answer.resultCode, resultDesc: answer.resultDesc }
+      return { confirmed: true, resultCode: answer.resultCode, resultDesc: answer.resultDesc, confirmedBy: "callback+query" }
     }
     const note =
       answer.status === "pending"

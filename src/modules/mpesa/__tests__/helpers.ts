@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process"
 import path from "path"
+import { startDarajaSimulator, type DarajaSimulator } from "../../../simulator"
 
 /** A free TCP port, chosen before the runner builds the module's options (it copies them at load time). */
 export function freePortSync(): number {
@@ -73,4 +74,19 @@ export const quietLogger = {
   setLogLevel: () => undefined,
   unsetLogLevel: () => undefined,
   panic: (...args: unknown[]) => console.error(...args),
+}
+
+/**
+ * Starts a strict simulator on `port` around the file's tests (registered before the runner's
+ * own hooks, so it listens before the module boots) and returns a getter for it.
+ */
+export function useStrictSimulator(port: number): () => DarajaSimulator {
+  let sim: DarajaSimulator
+  beforeAll(async () => {
+    sim = await startDarajaSimulator({ port, callbackDelayMs: 50, promptTimeoutMs: 600_000, strict: true })
+  })
+  afterAll(async () => {
+    await sim?.close()
+  })
+  return () => sim
 }

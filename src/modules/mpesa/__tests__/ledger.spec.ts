@@ -1,12 +1,11 @@
 import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
 import path from "path"
-import { startDarajaSimulator, type DarajaSimulator } from "../../../simulator"
 import { DarajaClient } from "../../../lib/daraja"
 import { DatabaseTokenCache } from "../stores/token-store"
 import type MpesaModuleService from "../service"
 import { MPESA_PAYMENT_CAPTURED } from "../events"
 import { successCallbackBody } from "../../../../integration-tests/helpers/stk-callback"
-import { freePortSync, MIGRATIONS, moduleOptions, quietLogger, recordingEventBus, testClock } from "./helpers"
+import { freePortSync, MIGRATIONS, moduleOptions, quietLogger, useStrictSimulator, recordingEventBus, testClock } from "./helpers"
 
 jest.setTimeout(60_000)
 
@@ -18,13 +17,7 @@ function successCallback(checkoutRequestId: string, amount: number, receipt: str
   return successCallbackBody({ checkoutRequestId, amount, receipt, merchantRequestId: "m-1", phone })
 }
 
-let sim: DarajaSimulator
-beforeAll(async () => {
-  sim = await startDarajaSimulator({ port: SIM_PORT, callbackDelayMs: 50, promptTimeoutMs: 600_000, strict: true })
-})
-afterAll(async () => {
-  await sim.close()
-})
+const simulator = useStrictSimulator(SIM_PORT)
 
 moduleIntegrationTestRunner<MpesaModuleService>({
   moduleName: "mpesa",
@@ -36,7 +29,7 @@ moduleIntegrationTestRunner<MpesaModuleService>({
   moduleDependencies: ["mpesaClock"],
   testSuite: ({ service }) => {
     beforeEach(() => {
-      sim.reset()
+      simulator().reset()
       bus.emitted.length = 0
       time.reset()
     })
@@ -64,7 +57,7 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const again = await push("payses_once")
         expect(first.state).toBe("pending")
         expect(again.transaction_id).toBe(first.transaction_id)
-        expect(sim.stats().calls.stkPush).toBe(1)
+        expect(simulator().stats().calls.stkPush).toBe(1)
         expect(await row("payses_once")).toMatchObject({ phone: "254722000111", amount: 1250, status: "pending" })
       })
 
@@ -88,7 +81,7 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         expect((await service.pollDue()).queried).toBe(0)
         tick(15_000)
         expect((await service.pollDue()).queried).toBe(1)
-        expect(sim.stats().calls.stkQuery).toBe(3)
+        expect(simulator().stats().calls.stkQuery).toBe(3)
       })
 
       it("lets one worker query a row at a time", async () => {
@@ -98,13 +91,13 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         tick(21_000)
         const results = await Promise.all([service.pollDue(), service.pollDue(), service.pollDue()])
         expect(results.reduce((n, r) => n + r.queried, 0)).toBe(3)
-        expect(sim.stats().calls.stkQuery).toBe(3)
+        expect(simulator().stats().calls.stkQuery).toBe(3)
       })
 
       it("settles a lost callback by query, emitting the capture once", async () => {
         const view = await push("payses_query")
-        sim.approve(view.checkout_request_id!)
-        await sim.waitForCallbacks(1) // delivered to nowhere: lost
+        simulator().approve(view.checkout_request_id!)
+        await simulator().waitForCallbacks(1) // delivered to nowhere: lost
         tick(20_000)
         await Promise.all([service.pollDue(), service.pollDue()])
         expect(await service.getPaymentBySession("payses_query")).toMatchObject({ state: "paid", result_code: "0" })
@@ -118,8 +111,8 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const expired = await service.getPaymentBySession("payses_expire")
         expect(expired?.state).toBe("expired")
         expect(expired?.message).toMatch(/expired/)
-        sim.approve(view.checkout_request_id!)
-        const [delivery] = await sim.waitForCallbacks(1)
+        simulator().approve(view.checkout_request_id!)
+        const [delivery] = await simulator().waitForCallbacks(1)
         expect(await deliver(view.transaction_id, delivery.payload)).toMatchObject({ status: "applied", captured: true })
         expect((await service.getPaymentBySession("payses_expire"))?.state).toBe("paid")
       })
@@ -127,9 +120,9 @@ moduleIntegrationTestRunner<MpesaModuleService>({
       it("applies a callback once however many times it is processed, and refuses a receipt reused elsewhere", async () => {
         const a = await push("payses_dup_a", "0722000141")
         const b = await push("payses_dup_b", "0722000142")
-        sim.approve(a.checkout_request_id!)
-        sim.approve(b.checkout_request_id!)
-        await sim.waitForCallbacks(2)
+        simulator().approve(a.checkout_request_id!)
+        simulator().approve(b.checkout_request_id!)
+        await simulator().waitForCallbacks(2)
         const body = successCallback(a.checkout_request_id!, 1250, "RCPT000001", 254722000141)
         const ids = await Promise.all([1, 2, 3].map(() => service.recordCallback({ payload: body, sourceIp: null, transactionId: a.transaction_id })))
         const outcomes = await Promise.all(ids.map(({ id }) => service.processCallback(id)))
@@ -145,8 +138,8 @@ moduleIntegrationTestRunner<MpesaModuleService>({
       it("keeps money that arrives after Medusa closed the session as an unmatched payment", async () => {
         const view = await push("payses_closed", "0722000151")
         await service.closeSession("payses_closed")
-        sim.approve(view.checkout_request_id!)
-        const [delivery] = await sim.waitForCallbacks(1)
+        simulator().approve(view.checkout_request_id!)
+        const [delivery] = await simulator().waitForCallbacks(1)
         expect(await deliver(view.transaction_id, delivery.payload)).toMatchObject({ status: "applied", captured: false })
         expect(await service.getPayment(view.transaction_id)).toMatchObject({ state: "paid", unmatched: true })
         expect(captures()).toHaveLength(0)
@@ -165,7 +158,7 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const knex = (service as unknown as { container_: { __pg_connection__: any } }).container_.__pg_connection__
         const makeClient = () =>
           new DarajaClient({
-            baseUrl: sim.url,
+            baseUrl: simulator().url,
             consumerKey: "simulator-consumer-key",
             consumerSecret: "simulator-consumer-secret",
             tokenCache: new DatabaseTokenCache(() => knex, "shared"),
@@ -174,20 +167,20 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const worker = makeClient()
         const tokens = await Promise.all([...Array(10)].flatMap(() => [server.getAccessToken(), worker.getAccessToken()]))
         expect(new Set(tokens).size).toBe(1)
-        expect(sim.stats().calls.oauth).toBe(1)
+        expect(simulator().stats().calls.oauth).toBe(1)
       })
     })
 
     describe("scenario 1: a push whose answer never came, then the shopper pays", () => {
       it("tells the truth, offers no new prompt, and a later success completes the order — before our expiry", async () => {
-        sim.setFaults({ pushResponse: "reset" })
+        simulator().setFaults({ pushResponse: "reset" })
         const view = await push("payses_unknown1", "0722000201", 1250, "paycol_s1")
         expect(view).toMatchObject({ state: "indeterminate", retryable: false, checkout_request_id: null })
         expect(view.message).toMatch(/do not pay twice/i)
-        sim.setFaults({ pushResponse: "normal" })
-        const [prompt] = sim.prompts()
-        sim.approve(prompt.checkoutRequestId)
-        const [delivery] = await sim.waitForCallbacks(1)
+        simulator().setFaults({ pushResponse: "normal" })
+        const [prompt] = simulator().prompts()
+        simulator().approve(prompt.checkoutRequestId)
+        const [delivery] = await simulator().waitForCallbacks(1)
         const outcome = await deliver(view.transaction_id, delivery.payload)
         expect(outcome).toMatchObject({ status: "applied", captured: true })
         expect(await service.getPayment(view.transaction_id)).toMatchObject({
@@ -196,50 +189,50 @@ moduleIntegrationTestRunner<MpesaModuleService>({
           unmatched: false,
         })
         // Confirmed by STK Push Query before anything was written.
-        expect(sim.stats().calls.stkQuery).toBe(1)
+        expect(simulator().stats().calls.stkQuery).toBe(1)
         expect(captures()).toHaveLength(1)
       })
 
       it("a success after our own expiry still completes the order (never parked as suspicious)", async () => {
-        sim.setFaults({ pushResponse: "reset" })
+        simulator().setFaults({ pushResponse: "reset" })
         const view = await push("payses_unknown2", "0722000202", 1250, "paycol_s1b")
-        sim.setFaults({ pushResponse: "normal" })
+        simulator().setFaults({ pushResponse: "normal" })
         tick(181_000)
         expect((await service.pollDue()).expired).toBe(1)
-        const [prompt] = sim.prompts()
-        sim.approve(prompt.checkoutRequestId)
-        const [delivery] = await sim.waitForCallbacks(1)
+        const [prompt] = simulator().prompts()
+        simulator().approve(prompt.checkoutRequestId)
+        const [delivery] = await simulator().waitForCallbacks(1)
         tick(20 * 60_000) // long after: there is no orphan timeout any more
         expect(await deliver(view.transaction_id, delivery.payload)).toMatchObject({ status: "applied", captured: true })
         expect((await service.getPayment(view.transaction_id))?.state).toBe("paid")
       })
 
       it("keeps it as an unmatched payment when the cart changed meanwhile", async () => {
-        sim.setFaults({ pushResponse: "reset" })
+        simulator().setFaults({ pushResponse: "reset" })
         const view = await push("payses_unknown3", "0722000203", 1250, "paycol_s1c")
-        sim.setFaults({ pushResponse: "normal" })
+        simulator().setFaults({ pushResponse: "normal" })
         await service.closeSession("payses_unknown3") // cart edited: Medusa deleted the session
-        const [prompt] = sim.prompts()
-        sim.approve(prompt.checkoutRequestId)
-        const [delivery] = await sim.waitForCallbacks(1)
+        const [prompt] = simulator().prompts()
+        simulator().approve(prompt.checkoutRequestId)
+        const [delivery] = await simulator().waitForCallbacks(1)
         expect(await deliver(view.transaction_id, delivery.payload)).toMatchObject({ status: "applied", captured: false })
         expect(await service.getPayment(view.transaction_id)).toMatchObject({ state: "paid", unmatched: true })
       })
 
       it("never takes over a CheckoutRequestID another push owns, and checks phone and amount", async () => {
         const other = await push("payses_owner", "0722000204")
-        sim.setFaults({ pushResponse: "reset" })
+        simulator().setFaults({ pushResponse: "reset" })
         const view = await push("payses_unknown4", "0722000205", 1250)
-        sim.setFaults({ pushResponse: "normal" })
+        simulator().setFaults({ pushResponse: "normal" })
         const stolen = await deliver(view.transaction_id, successCallback(other.checkout_request_id!, 1250, "RCPTS10001", 254722000205))
         expect(stolen?.status).toBe("suspicious")
-        const [, prompt] = sim.prompts()
+        const [, prompt] = simulator().prompts()
         const wrongPhone = await deliver(view.transaction_id, successCallback(prompt.checkoutRequestId, 1250, "RCPTS10002", 254799999999))
         expect(wrongPhone?.status).toBe("suspicious")
         const wrongAmount = await deliver(view.transaction_id, successCallback(prompt.checkoutRequestId, 1, "RCPTS10003", 254722000205))
         expect(wrongAmount?.status).toBe("suspicious")
         expect((await service.getPayment(view.transaction_id))?.state).toBe("indeterminate")
-        expect(sim.stats().calls.stkQuery).toBe(0)
+        expect(simulator().stats().calls.stkQuery).toBe(0)
       })
     })
 
@@ -251,9 +244,9 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const again = await push("payses_roll_a2", "0722000301", 1700, "paycol_s2")
         expect(again.transaction_id).toBe(a.transaction_id)
         expect(again.session_id).toBe("payses_roll_a2")
-        expect(sim.stats().calls.stkPush).toBe(1)
-        sim.approve(a.checkout_request_id!)
-        const [delivery] = await sim.waitForCallbacks(1)
+        expect(simulator().stats().calls.stkPush).toBe(1)
+        simulator().approve(a.checkout_request_id!)
+        const [delivery] = await simulator().waitForCallbacks(1)
         expect(await deliver(a.transaction_id, delivery.payload)).toMatchObject({ status: "applied", captured: true })
         expect(await service.getPaymentBySession("payses_roll_a2")).toMatchObject({ state: "paid", unmatched: false })
       })
@@ -262,23 +255,23 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const first = await push("payses_x1", "0722000302", 1700, "paycol_x")
         await push("payses_x2", "0722000303", 1700, "paycol_x") // another phone
         // Another cart and amount on the same phone: a new push (Daraja refuses it while the first prompt is open).
-        sim.decline(first.checkout_request_id!)
-        await sim.waitForCallbacks(1)
+        simulator().decline(first.checkout_request_id!)
+        await simulator().waitForCallbacks(1)
         await push("payses_x3", "0722000302", 1800, "paycol_y")
-        expect(sim.stats().calls.stkPush).toBe(3)
+        expect(simulator().stats().calls.stkPush).toBe(3)
       })
 
       it("money paid on an older prompt completes the cart on its current session; the newer prompt paid too is unmatched", async () => {
         const a = await push("payses_old", "0722000304", 1700, "paycol_s2b")
         await service.closeSession("payses_old")
         const b = await push("payses_new", "0722000305", 1700, "paycol_s2b")
-        sim.approve(a.checkout_request_id!)
-        const [da] = await sim.waitForCallbacks(1)
+        simulator().approve(a.checkout_request_id!)
+        const [da] = await simulator().waitForCallbacks(1)
         expect(await deliver(a.transaction_id, da.payload)).toMatchObject({ status: "applied", captured: true })
         // The cart's current session now carries the paid push A.
         expect(await service.getPaymentBySession("payses_new")).toMatchObject({ transaction_id: a.transaction_id, state: "paid" })
-        sim.approve(b.checkout_request_id!)
-        const deliveries = await sim.waitForCallbacks(2)
+        simulator().approve(b.checkout_request_id!)
+        const deliveries = await simulator().waitForCallbacks(2)
         expect(await deliver(b.transaction_id, deliveries[1].payload)).toMatchObject({ status: "applied", captured: false })
         expect(await service.getPayment(b.transaction_id)).toMatchObject({ state: "paid", unmatched: true, session_id: null })
         expect(captures().map((c) => c.data.id)).toEqual([a.transaction_id])
@@ -288,9 +281,9 @@ moduleIntegrationTestRunner<MpesaModuleService>({
     describe("scenario 3: session deleted or cart changed around the payment", () => {
       it("decides matched or unmatched from the row at the final write, not from a copy read before the query", async () => {
         const view = await push("payses_race", "0722000401", 1250, "paycol_s3")
-        sim.approve(view.checkout_request_id!)
-        const [delivery] = await sim.waitForCallbacks(1)
-        sim.setFaults({ latencyMs: 600 }) // the confirming query is slow…
+        simulator().approve(view.checkout_request_id!)
+        const [delivery] = await simulator().waitForCallbacks(1)
+        simulator().setFaults({ latencyMs: 600 }) // the confirming query is slow…
         const processing = deliver(view.transaction_id, delivery.payload)
         await new Promise((r) => setTimeout(r, 250))
         await service.closeSession("payses_race") // …and the cart changes meanwhile
@@ -303,8 +296,8 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const a = await push("payses_amt_a", "0722000402", 1700, "paycol_s3b")
         await service.closeSession("payses_amt_a") // cart edited: new total 1900
         await push("payses_amt_b", "0722000403", 1900, "paycol_s3b")
-        sim.approve(a.checkout_request_id!)
-        const [d] = await sim.waitForCallbacks(1)
+        simulator().approve(a.checkout_request_id!)
+        const [d] = await simulator().waitForCallbacks(1)
         expect(await deliver(a.transaction_id, d.payload)).toMatchObject({ status: "applied", captured: false })
         expect(await service.getPayment(a.transaction_id)).toMatchObject({ unmatched: true })
         expect(await service.getPaymentBySession("payses_amt_b")).toMatchObject({ state: "pending", amount: 1900 })
@@ -312,8 +305,8 @@ moduleIntegrationTestRunner<MpesaModuleService>({
 
       it("a paid payment whose session vanished before its order moves to the cart's current session or is kept unmatched", async () => {
         const a = await push("payses_gone", "0722000404", 1700, "paycol_s3c")
-        sim.approve(a.checkout_request_id!)
-        const [d] = await sim.waitForCallbacks(1)
+        simulator().approve(a.checkout_request_id!)
+        const [d] = await simulator().waitForCallbacks(1)
         await deliver(a.transaction_id, d.payload)
         await service.closeSession("payses_gone")
         expect(await service.rematchPaid(a.transaction_id)).toMatchObject({ unmatched: true })
@@ -323,8 +316,8 @@ moduleIntegrationTestRunner<MpesaModuleService>({
     describe("scenario 5: completion that keeps failing", () => {
       it("retries with growing back-off for hours and flags the paid cart as needing attention", async () => {
         const view = await push("payses_stuck", "0722000501")
-        sim.approve(view.checkout_request_id!)
-        const [d] = await sim.waitForCallbacks(1)
+        simulator().approve(view.checkout_request_id!)
+        const [d] = await simulator().waitForCallbacks(1)
         await deliver(view.transaction_id, d.payload)
         const delays: number[] = []
         for (let i = 0; i < 14; i++) {
@@ -353,32 +346,32 @@ moduleIntegrationTestRunner<MpesaModuleService>({
     describe("scenario 6: queries are bounded", () => {
       it("a push whose status queries keep failing makes at most 6 queries and still expires", async () => {
         await push("payses_qfail", "0722000601")
-        sim.setFaults({ rejectQuery: "internal_error" })
+        simulator().setFaults({ rejectQuery: "internal_error" })
         for (let t = 0; t < 200_000; t += 5_000) {
           tick(5_000)
           await service.pollDue()
         }
-        expect(sim.stats().calls.stkQuery).toBeLessThanOrEqual(6)
+        expect(simulator().stats().calls.stkQuery).toBeLessThanOrEqual(6)
         expect((await service.getPaymentBySession("payses_qfail"))?.state).toBe("expired")
       })
 
       it("treats 400.002.02 Invalid CheckoutRequestID as the end of querying for that push", async () => {
         await push("payses_qunknown", "0722000602")
-        sim.reset() // Daraja no longer knows the id (nor our token: the first call refreshes it once)
+        simulator().reset() // Daraja no longer knows the id (nor our token: the first call refreshes it once)
         tick(20_000)
         await service.pollDue()
-        const afterFirstQuery = sim.stats().calls.stkQuery
+        const afterFirstQuery = simulator().stats().calls.stkQuery
         for (let t = 0; t < 170_000; t += 5_000) {
           tick(5_000)
           await service.pollDue()
         }
-        expect(sim.stats().calls.stkQuery).toBe(afterFirstQuery)
+        expect(simulator().stats().calls.stkQuery).toBe(afterFirstQuery)
         expect((await service.getPaymentBySession("payses_qunknown"))?.state).toBe("expired")
       })
 
       it("re-checks a callback Daraja cannot confirm a bounded number of times, then keeps it as unconfirmed", async () => {
         const view = await push("payses_cbfail", "0722000603")
-        sim.setFaults({ rejectQuery: "internal_error" })
+        simulator().setFaults({ rejectQuery: "internal_error" })
         const { id } = await service.recordCallback({
           payload: successCallback(view.checkout_request_id!, 1250, "RCPTQ00001", 254722000603),
           sourceIp: null,
@@ -392,7 +385,7 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         const [cb] = (await service.listCallbacks({ transactionId: view.transaction_id })).filter((c) => c.id === id)
         expect(cb.status).toBe("unconfirmed")
         expect(cb.attempts).toBeLessThanOrEqual(8)
-        expect(sim.stats().calls.stkQuery).toBeLessThanOrEqual(6 + 8)
+        expect(simulator().stats().calls.stkQuery).toBeLessThanOrEqual(6 + 8)
         expect((await service.getPayment(view.transaction_id))?.needs_attention).toMatch(/never confirmed/)
       })
     })
@@ -400,8 +393,8 @@ moduleIntegrationTestRunner<MpesaModuleService>({
     describe("scenario 7: a forged callback cannot write data onto a genuine payment", () => {
       it("records the receipt once from the push's own confirmed callback and flags a second, different one", async () => {
         const view = await push("payses_receipt", "0722000701")
-        sim.approve(view.checkout_request_id!)
-        const [delivery] = await sim.waitForCallbacks(1) // lost
+        simulator().approve(view.checkout_request_id!)
+        const [delivery] = await simulator().waitForCallbacks(1) // lost
         tick(20_000)
         await service.pollDue() // paid by query: no receipt yet
         expect(await service.getPayment(view.transaction_id)).toMatchObject({ state: "paid", mpesa_receipt_number: null })
@@ -431,8 +424,8 @@ moduleIntegrationTestRunner<MpesaModuleService>({
 
       it("moves nothing backwards: a paid push cannot be expired, failed or re-opened", async () => {
         const view = await push("payses_guard", "0722000801")
-        sim.approve(view.checkout_request_id!)
-        const [d] = await sim.waitForCallbacks(1)
+        simulator().approve(view.checkout_request_id!)
+        const [d] = await simulator().waitForCallbacks(1)
         await deliver(view.transaction_id, d.payload)
         const failure = await deliver(view.transaction_id, {
           Body: { stkCallback: { MerchantRequestID: "m", CheckoutRequestID: view.checkout_request_id, ResultCode: 1032, ResultDesc: "Request cancelled by user" } },

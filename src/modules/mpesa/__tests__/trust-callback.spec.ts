@@ -1,20 +1,13 @@
 import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
 import path from "path"
-import { startDarajaSimulator, type DarajaSimulator } from "../../../simulator"
 import type MpesaModuleService from "../service"
 import { successCallbackBody } from "../../../../integration-tests/helpers/stk-callback"
-import { freePortSync, MIGRATIONS, moduleOptions, quietLogger, recordingEventBus } from "./helpers"
+import { freePortSync, MIGRATIONS, moduleOptions, quietLogger, useStrictSimulator, recordingEventBus } from "./helpers"
 
 jest.setTimeout(60_000)
 
 const SIM_PORT = freePortSync()
-let sim: DarajaSimulator
-beforeAll(async () => {
-  sim = await startDarajaSimulator({ port: SIM_PORT, callbackDelayMs: 50, promptTimeoutMs: 600_000, strict: true })
-})
-afterAll(async () => {
-  await sim.close()
-})
+const simulator = useStrictSimulator(SIM_PORT)
 
 moduleIntegrationTestRunner<MpesaModuleService>({
   moduleName: "mpesa",
@@ -37,7 +30,7 @@ moduleIntegrationTestRunner<MpesaModuleService>({
         transactionId: view.transaction_id,
       })
       expect(await service.processCallback(id)).toMatchObject({ status: "applied", captured: true })
-      expect(sim.stats().calls.stkQuery).toBe(0)
+      expect(simulator().stats().calls.stkQuery).toBe(0)
     })
   },
 })
