@@ -78,8 +78,17 @@ const MpesaTransaction = model
       on: ["next_completion_at"],
       where: "status = 'paid' and unmatched = false and completed_at is null and deleted_at is null",
     },
-    // Re-attaching a re-created session, and moving money onto a collection's current session.
-    { on: ["payment_collection_id"], where: "payment_collection_id is not null and completed_at is null and deleted_at is null" },
+    // Re-attaching a re-created session to its collection's open push.
+    {
+      on: ["payment_collection_id", "phone", "amount"],
+      where: "status in ('pending', 'indeterminate') and deleted_at is null",
+    },
+    // Moving money paid on an older prompt onto its collection's current, unpaid session.
+    {
+      on: ["payment_collection_id", "amount"],
+      where:
+        "status <> 'paid' and payment_session_id is not null and session_closed_at is null and completed_at is null and deleted_at is null",
+    },
     // Merchant-facing lists: unmatched money and payments needing attention.
     { on: ["settled_at"], where: "(unmatched = true or attention_at is not null) and deleted_at is null" },
   ])
