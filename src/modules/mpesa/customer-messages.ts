@@ -5,7 +5,7 @@ export const MESSAGES = {
   pending: (amount: number) =>
     `Check your phone: enter your M-Pesa PIN to pay KES ${amount.toLocaleString("en-KE")}.`,
   indeterminate:
-    "We sent the M-Pesa prompt but could not confirm it was delivered. If it appears on your phone, complete it; please do not pay twice.",
+    "We sent the M-Pesa prompt but could not confirm it reached your phone. If it appears, enter your PIN: your order completes by itself. Please do not pay twice.",
   expiredByTimer: "The M-Pesa prompt expired before we received your payment. You can try again.",
   paid: (receipt: string | null) =>
     receipt ? `Payment received. M-Pesa receipt ${receipt}.` : "Payment received.",
