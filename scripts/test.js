@@ -2,7 +2,7 @@
 // real PostgreSQL (the machine's, or an embedded one when none answers), and
 // one closing line "tests: N passed, N failed".
 "use strict"
-const { spawnSync } = require("child_process")
+const { spawn } = require("child_process")
 const fs = require("fs")
 const path = require("path")
 const { ensurePostgres, ROOT } = require("./lib/database")
@@ -12,6 +12,15 @@ const SUITES = [
   { type: "integration:modules", label: "module integration" },
   { type: "integration:http", label: "HTTP integration" },
 ]
+
+/** spawn, resolved with { status } when the child exits (spawnSync's shape, without blocking). */
+function run(command, args, options) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, options)
+    child.once("error", () => resolve({ status: 1 }))
+    child.once("exit", (code, signal) => resolve({ status: code ?? (signal ? 1 : 0) }))
+  })
+}
 
 async function main() {
   const only = process.argv.slice(2)
@@ -34,7 +43,11 @@ async function main() {
       fs.rmSync(out, { force: true })
       const t0 = Date.now()
       console.log(`\n=== ${suite.label} tests ===`)
-      const result = spawnSync(
+      // Asynchronous on purpose: an embedded PostgreSQL started by this process writes its log to
+      // a pipe this process must keep reading. With spawnSync the event loop stops, the pipe fills,
+      // and the server's checkpointer blocks on its next log line — DROP DATABASE then waits for
+      // that checkpoint forever and the suite hangs.
+      const result = await run(
         process.execPath,
         [require.resolve("jest/bin/jest"), "--runInBand", "--forceExit", "--passWithNoTests", "--json", `--outputFile=${out}`],
         {
