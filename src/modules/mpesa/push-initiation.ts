@@ -39,11 +39,17 @@ export class PushInitiation {
     const { whole, medusa } = toWholeShillings(input.amount)
     const phone = parsePhone(input.phone)
 
-    const existing = await this.ctx.ledger.findBySession(input.sessionId)
-    if (existing) {
-      return existing // Medusa retried the call for the same session: never push twice.
+    const { own, open } = await this.ctx.ledger.findForInitiation({
+      sessionId: input.sessionId,
+      paymentCollectionId: input.paymentCollectionId,
+      phone,
+      amount: whole,
+      now: this.ctx.now(),
+    })
+    if (own) {
+      return own // Medusa retried the call for the same session: never push twice.
     }
-    const reattached = await this.reattach(input, phone, whole)
+    const reattached = open ? await this.reattach(input, open, phone, whole) : null
     if (reattached) {
       return reattached
     }
@@ -115,20 +121,9 @@ export class PushInitiation {
    * be paid takes the new session as its owner (compare-and-set, retried if
    * another re-creation moves it at the same moment).
    */
-  private async reattach(input: PushInput, phone: string, amount: number): Promise<LedgerRow | null> {
-    if (!input.paymentCollectionId) {
-      return null
-    }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const open = await this.ctx.ledger.findOpenForReattach({
-        paymentCollectionId: input.paymentCollectionId,
-        phone,
-        amount,
-        now: this.ctx.now(),
-      })
-      if (!open) {
-        return null
-      }
+  private async reattach(input: PushInput, first: LedgerRow, phone: string, amount: number): Promise<LedgerRow | null> {
+    let open: LedgerRow | null = first
+    for (let attempt = 0; attempt < 3 && open; attempt++) {
       const moved = await this.ctx.ledger.reattach(open.id, open.payment_session_id, input.sessionId, this.ctx.now())
       if (moved) {
         this.ctx.logger.info(
@@ -136,6 +131,16 @@ export class PushInitiation {
         )
         return moved
       }
+      // Another re-creation moved it at the same moment: look again.
+      open = (
+        await this.ctx.ledger.findForInitiation({
+          sessionId: input.sessionId,
+          paymentCollectionId: input.paymentCollectionId,
+          phone,
+          amount,
+          now: this.ctx.now(),
+        })
+      ).open
     }
     return null
   }

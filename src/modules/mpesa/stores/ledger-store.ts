@@ -80,20 +80,36 @@ export class LedgerStore {
   }
 
   /**
-   * A push of this payment collection that may still be paid on the phone,
-   * for the same phone and amount: a re-created session re-attaches to it
-   * instead of sending another prompt.
+   * In one round trip, what a new session needs to know: the push it already
+   * owns (Medusa retried the call), and else a push of the same payment
+   * collection, phone and amount that may still be paid on the phone — a
+   * re-created session re-attaches to it instead of sending another prompt.
    */
-  async findOpenForReattach(input: { paymentCollectionId: string; phone: string; amount: number; now: Date }) {
-    return (
-      ((await this.table()
-        .where({ payment_collection_id: input.paymentCollectionId, phone: input.phone, amount: input.amount })
-        .whereNull("completed_at")
-        .whereIn("status", ["pending", "indeterminate"])
-        .where("expires_at", ">", input.now)
-        .orderBy("created_at", "desc")
-        .first()) as LedgerRow | undefined) ?? null
-    )
+  async findForInitiation(input: {
+    sessionId: string
+    paymentCollectionId: string | null
+    phone: string
+    amount: number
+    now: Date
+  }): Promise<{ own: LedgerRow | null; open: LedgerRow | null }> {
+    const rows = (await this.table()
+      .where((q) => {
+        q.where("payment_session_id", input.sessionId)
+        if (input.paymentCollectionId) {
+          q.orWhere((w) =>
+            w
+              .where({ payment_collection_id: input.paymentCollectionId, phone: input.phone, amount: input.amount })
+              .whereIn("status", ["pending", "indeterminate"])
+              .whereNull("completed_at")
+              .where("expires_at", ">", input.now)
+          )
+        }
+      })
+      .orderBy("created_at", "desc")
+      .limit(5)) as LedgerRow[]
+    const own = rows.find((r) => r.payment_session_id === input.sessionId) ?? null
+    const open = rows.find((r) => r.payment_session_id !== input.sessionId) ?? null
+    return { own, open }
   }
 
   async list(
