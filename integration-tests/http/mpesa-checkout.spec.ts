@@ -476,6 +476,26 @@ medusaIntegrationTestRunner({
       expect(sim.stats().calls.stkPush).toBe(pushes)
     })
 
+    it("scenario 4: a crash between Daraja accepting the push and Medusa saving the session still ends in one order", async () => {
+      const cartId = await readyCart()
+      const { sessionId } = await store.createPaymentSession(cartId, { phone: PHONE_MANUAL })
+      // What the session row holds when the process died before Medusa stored our data: only the
+      // storefront's input, no session_id of ours.
+      // Written straight to the row: Medusa's own update path would call our provider again.
+      const pg = container().resolve(ContainerRegistrationKeys.PG_CONNECTION)
+      await pg("payment_session").where({ id: sessionId }).update({ data: JSON.stringify({ phone: PHONE_MANUAL }) })
+      const payments = container().resolve<IPaymentModuleService>(Modules.PAYMENT)
+      const [stripped] = await payments.listPaymentSessions({ id: sessionId })
+      expect(stripped.data).toEqual({ phone: PHONE_MANUAL })
+
+      const [prompt] = sim.prompts()
+      sim.approve(prompt.checkoutRequestId)
+      const status = await store.waitForStatus(sessionId, (s) => !!s.order_id)
+      expect(status.state).toBe("paid")
+      expect(await ordersForCart(cartId)).toHaveLength(1)
+      expect(await paymentsForSession(sessionId)).toHaveLength(1)
+    })
+
     it("keeps the callback secret out of every log line; a logged callback URL names only a settled push", async () => {
       const cartId = await readyCart()
       const { sessionId } = await store.createPaymentSession(cartId, { phone: PHONE_SUCCESS })
