@@ -342,6 +342,26 @@ function queries(n, now) {
   }
   const prompt = { phone: "254708374149", paymentCollectionId: hcollection(j), clientIp: "10.1.2.3" }
   const reattachIndex = `CREATE INDEX IF NOT EXISTS "IDX_mpesa_transaction_reattach" ON "mpesa_transaction" ("payment_collection_id", "phone", "amount") WHERE status in ('pending', 'indeterminate') and deleted_at is null;`
+  // A unique-key probe of the ledger (LedgerStore.findById / findBySession / findByCheckoutRequestId).
+  const lookup = (name, method, column, value) => ({
+    name,
+    src: L,
+    expect: "key",
+    call: (s) => s.ledger[method](value),
+    sql: `select * from ${T} where "deleted_at" is null and "${column}" = $1 limit $2`,
+    params: [value, 1],
+  })
+  // A new session's one lookup: its own push, or an open push of the same cart to re-attach to.
+  const initiationLookup = (name, row) => ({
+    name,
+    src: L,
+    expect: "open",
+    call: (s) =>
+      s.ledger.findForInitiation({ sessionId: "payses_new_bench", paymentCollectionId: hcollection(row), phone: hphone(row), amount: hamount(row), now }),
+    sql: `select * from ${T} where "deleted_at" is null and ("payment_session_id" = $1 or ("payment_collection_id" = $2 and "phone" = $3 and "amount" = $4 and "status" in ($5, $6) and "completed_at" is null and "expires_at" > $7)) order by "created_at" desc limit $8`,
+    params: ["payses_new_bench", hcollection(row), hphone(row), hamount(row), "pending", "indeterminate", now, 5],
+    fix: reattachIndex,
+  })
   return [
     // ---------------------------------------------------------------- the reconcile job (pollDue + completions)
     {
@@ -381,8 +401,8 @@ function queries(n, now) {
       src: L,
       expect: "key",
       call: (s) => s.ledger.claimCompletion(oid(115), now, 120_000),
-      sql: `update ${T} set "completion_locked_until" = $1 where "id" = $2 and "status" = $3 and "unmatched" = $4 and "deleted_at" is null and "completed_at" is null and "payment_session_id" is not null and ("completion_locked_until" is null or "completion_locked_until" < $5) returning *`,
-      params: [at(120_000), oid(115), "paid", false, now],
+      sql: `update ${T} set "completion_locked_until" = $1, "next_completion_at" = $2 where "id" = $3 and "status" = $4 and "unmatched" = $5 and "deleted_at" is null and "completed_at" is null and "payment_session_id" is not null and ("completion_locked_until" is null or "completion_locked_until" < $6) returning *`,
+      params: [at(120_000), at(120_000), oid(115), "paid", false, now],
     },
     {
       name: "claimForQuery",
@@ -471,64 +491,13 @@ function queries(n, now) {
       params: ["a second, different receipt was reported for this payment", now, now, oid(115)],
     },
     // ---------------------------------------------------------------- the callback path and session hooks
-    {
-      name: "findById (settled row)",
-      src: L,
-      expect: "key",
-      call: (s) => s.ledger.findById(hid(histRow)),
-      sql: `select * from ${T} where "deleted_at" is null and "id" = $1 limit $2`,
-      params: [hid(histRow), 1],
-    },
-    {
-      name: "findById (open row)",
-      src: L,
-      expect: "key",
-      call: (s) => s.ledger.findById(oid(5)),
-      sql: `select * from ${T} where "deleted_at" is null and "id" = $1 limit $2`,
-      params: [oid(5), 1],
-    },
-    {
-      name: "findByCheckoutRequestId",
-      src: L,
-      expect: "key",
-      call: (s) => s.ledger.findByCheckoutRequestId(hcheckout(histRow)),
-      sql: `select * from ${T} where "deleted_at" is null and "checkout_request_id" = $1 limit $2`,
-      params: [hcheckout(histRow), 1],
-    },
-    {
-      name: "findBySession (settled)",
-      src: L,
-      expect: "key",
-      call: (s) => s.ledger.findBySession(hsession(histRow)),
-      sql: `select * from ${T} where "deleted_at" is null and "payment_session_id" = $1 limit $2`,
-      params: [hsession(histRow), 1],
-    },
-    {
-      name: "findBySession (open)",
-      src: L,
-      expect: "key",
-      call: (s) => s.ledger.findBySession(osession(5)),
-      sql: `select * from ${T} where "deleted_at" is null and "payment_session_id" = $1 limit $2`,
-      params: [osession(5), 1],
-    },
-    {
-      name: "findForInitiation (own session, or open push to re-attach)",
-      src: L,
-      expect: "open",
-      call: (s) => s.ledger.findForInitiation({ sessionId: "payses_new_bench", paymentCollectionId: hcollection(j), phone: hphone(j), amount: hamount(j), now }),
-      sql: `select * from ${T} where "deleted_at" is null and ("payment_session_id" = $1 or ("payment_collection_id" = $2 and "phone" = $3 and "amount" = $4 and "status" in ($5, $6) and "completed_at" is null and "expires_at" > $7)) order by "created_at" desc limit $8`,
-      params: ["payses_new_bench", hcollection(j), hphone(j), hamount(j), "pending", "indeterminate", now, 5],
-      fix: reattachIndex,
-    },
-    {
-      name: "findForInitiation (abandoned cart)",
-      src: L,
-      expect: "open",
-      call: (s) => s.ledger.findForInitiation({ sessionId: "payses_new_bench", paymentCollectionId: hcollection(histFailed), phone: hphone(histFailed), amount: hamount(histFailed), now }),
-      sql: `select * from ${T} where "deleted_at" is null and ("payment_session_id" = $1 or ("payment_collection_id" = $2 and "phone" = $3 and "amount" = $4 and "status" in ($5, $6) and "completed_at" is null and "expires_at" > $7)) order by "created_at" desc limit $8`,
-      params: ["payses_new_bench", hcollection(histFailed), hphone(histFailed), hamount(histFailed), "pending", "indeterminate", now, 5],
-      fix: reattachIndex,
-    },
+    lookup("findById (settled row)", "findById", "id", hid(histRow)),
+    lookup("findById (open row)", "findById", "id", oid(5)),
+    lookup("findByCheckoutRequestId", "findByCheckoutRequestId", "checkout_request_id", hcheckout(histRow)),
+    lookup("findBySession (settled)", "findBySession", "payment_session_id", hsession(histRow)),
+    lookup("findBySession (open)", "findBySession", "payment_session_id", osession(5)),
+    initiationLookup("findForInitiation (own session, or open push to re-attach)", j),
+    initiationLookup("findForInitiation (abandoned cart)", histFailed),
     {
       name: "reattach",
       src: L,

@@ -375,7 +375,8 @@ export default class MpesaModuleService {
 
   /** Gives a completion lease back without counting an attempt (a workflow compensating). */
   async releaseCompletion(transactionId: string): Promise<void> {
-    await this.ledger_.patch(transactionId, { completion_locked_until: null }, this.now())
+    const now = this.now()
+    await this.ledger_.patch(transactionId, { completion_locked_until: null, next_completion_at: now }, now)
   }
 
   /** The Medusa amount to report as captured for a payment (the session's own decimal amount). */

@@ -426,7 +426,8 @@ export class LedgerStore {
       .whereNull("completed_at")
       .whereNotNull("payment_session_id")
       .where((q) => q.whereNull("completion_locked_until").orWhere("completion_locked_until", "<", now))
-      .update({ completion_locked_until: new Date(now.getTime() + leaseMs) })
+      // The sweep looks again only after the lease, even if this worker dies mid-completion.
+      .update({ completion_locked_until: new Date(now.getTime() + leaseMs), next_completion_at: new Date(now.getTime() + leaseMs) })
       .returning("*")
     return (rows[0] as LedgerRow | undefined) ?? null
   }
