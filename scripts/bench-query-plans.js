@@ -10,6 +10,8 @@
 //   --strict    also fail when a query that scans open rows is served by an index
 //               that holds settled history too (marked HISTORY otherwise)
 //   --verbose   print every plan (text form)
+//   --fail-ms N fail only above N ms (default: the 2 ms goal). CI uses a wider margin so a busy
+//               machine cannot fail it, while a seq scan over 1M rows (tens of ms) still does.
 // Server: DATABASE_URL's, else postgres://postgres@127.0.0.1:5432, else (or
 // with MPESA_EMBEDDED_PG=1) an embedded PostgreSQL (scripts/lib/database.js).
 //
@@ -30,7 +32,7 @@ const BIG_TABLES = new Set(["mpesa_transaction", "mpesa_callback"])
 // ------------------------------------------------------------------ arguments
 
 function parseArgs(argv) {
-  const opts = { rows: Number(process.env.MPESA_PLAN_ROWS || 1_000_000), keep: false, strict: false, verbose: false }
+  const opts = { rows: Number(process.env.MPESA_PLAN_ROWS || 1_000_000), keep: false, strict: false, verbose: false, failMs: GOAL_MS }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === "--rows") opts.rows = Number(argv[++i])
@@ -38,6 +40,7 @@ function parseArgs(argv) {
     else if (a === "--keep") opts.keep = true
     else if (a === "--strict") opts.strict = true
     else if (a === "--verbose") opts.verbose = true
+    else if (a === "--fail-ms") opts.failMs = Number(argv[++i])
     else if (a === "--help" || a === "-h") {
       console.log(fs.readFileSync(__filename, "utf8").split("\n").slice(0, 18).join("\n"))
       process.exit(0)
@@ -900,8 +903,8 @@ async function main() {
       const execution = median(runs.map((x) => x.execution))
       const notes = []
       if (seqBig.length) notes.push(`FAIL seq scan on ${[...new Set(seqBig)].join(", ")}`)
-      if (execution > GOAL_MS) notes.push(`FAIL execution ${execution.toFixed(3)} ms > ${GOAL_MS} ms`)
-      if (planning > GOAL_MS) notes.push(`FAIL planning ${planning.toFixed(3)} ms > ${GOAL_MS} ms`)
+      if (execution > opts.failMs) notes.push(`FAIL execution ${execution.toFixed(3)} ms > ${opts.failMs} ms`)
+      if (planning > opts.failMs) notes.push(`FAIL planning ${planning.toFixed(3)} ms > ${opts.failMs} ms`)
       // A scan for open work is history-bound when it walks an index over a big table that also holds
       // settled rows; a unique-key probe (<= 1 row per loop, e.g. "id in (subquery)") is not a walk.
       const history =
