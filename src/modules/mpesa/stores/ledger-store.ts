@@ -442,8 +442,4 @@ export class LedgerStore {
       .orderBy("next_completion_at", "asc")
       .limit(limit)) as LedgerRow[]
   }
-
-  isOpen(row: LedgerRow): boolean {
-    return OPEN_STATUSES.includes(row.status)
-  }
 }
