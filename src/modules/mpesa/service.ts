@@ -1,23 +1,23 @@
 import type { IEventBusModuleService, Logger } from "@medusajs/framework/types"
-import { createHash } from "crypto"
-import { DarajaClient, DARAJA_BASE_URLS, describeResultCode, maskPhone, parseStkCallback, type StkCallback } from "../../lib/daraja"
+import type { DarajaClient } from "../../lib/daraja"
 import { CallbackApplication } from "./callback-application"
+import { CallbackInbox } from "./callback-inbox"
 import { callbackUrlPattern } from "./callbacks/callback-url"
 import { CompletionLedger } from "./completion-ledger"
-import { defaultMessage, MESSAGES } from "./customer-messages"
+import { createDarajaConnection } from "./daraja-connection"
 import { errorSummary } from "./error-mapping"
-import { MPESA_PAYMENT_CAPTURED, MPESA_PAYMENT_FAILED } from "./events"
+import { MPESA_PAYMENT_CAPTURED } from "./events"
 import { MPESA_OPTIONS } from "./loaders/validate-options"
 import { parseMpesaOptions, type MpesaOptions } from "./options"
 import { PromptLimiter, type PromptAllowance, type PromptAllowanceInput } from "./prompt-limits/prompt-limiter"
 import { PushInitiation, type PushInput } from "./push-initiation"
 import { QuerySettlement } from "./query-settlement"
+import { Reconciler, type PollSummary } from "./reconciler"
 import type { SettlementContext } from "./settlement-context"
 import { CallbackStore } from "./stores/callback-store"
 import { LedgerStore, type PaidSettlement } from "./stores/ledger-store"
-import { DatabaseTokenCache } from "./stores/token-store"
 import type { CallbackOutcome, CallbackRow, CallbackStatus, Knex, LedgerRow, LedgerStatus, MpesaPaymentView } from "./types"
-import { FAILURE_STATUSES } from "./types"
+import { toPaymentView } from "./views"
 
 /** A clock the module schedules by; injected as `mpesaClock` (tests move it), else the wall clock. */
 export type MpesaClock = { now(): Date }
@@ -34,10 +34,11 @@ type InjectedDependencies = {
  * The `mpesa` module: owns the ledger, the callback inbox, the shared token
  * and every call to Daraja. The provider, the routes, the workflows and the
  * job all go through it. This class is the public face; each job lives in
- * its own part: push-initiation.ts (sending prompts), callback-application.ts
- * (the trust rules for callbacks), query-settlement.ts (status queries and
- * every final result), completion-ledger.ts (paid money -> order
- * bookkeeping), stores/ (the only SQL). It deliberately does not extend
+ * its own part: push-initiation.ts (sending prompts), callback-inbox.ts and
+ * callback-application.ts (storing callbacks; the trust rules),
+ * query-settlement.ts (status queries and every final result), reconciler.ts
+ * (the job's sweeps), completion-ledger.ts (paid money -> order bookkeeping),
+ * stores/ (the only SQL). It deliberately does not extend
  * MedusaService: generated CRUD would be a way around the ledger's guarded
  * transitions.
  */
@@ -54,7 +55,8 @@ export default class MpesaModuleService {
   protected readonly ledger_: LedgerStore
   protected readonly callbacks_: CallbackStore
   protected readonly settlement_: QuerySettlement
-  protected readonly callbackApplication_: CallbackApplication
+  protected readonly inbox_: CallbackInbox
+  protected readonly reconciler_: Reconciler
   protected readonly initiation_: PushInitiation
   protected readonly completion_: CompletionLedger
 
@@ -75,8 +77,9 @@ export default class MpesaModuleService {
       emit: (name, id) => this.emit(name, id),
     }
     this.settlement_ = new QuerySettlement(ctx)
-    this.callbackApplication_ = new CallbackApplication(ctx, this.settlement_)
-    this.initiation_ = new PushInitiation(ctx, (id) => this.applyCallbacksFor(id))
+    this.inbox_ = new CallbackInbox(ctx, new CallbackApplication(ctx, this.settlement_))
+    this.reconciler_ = new Reconciler(ctx, this.settlement_, this.inbox_)
+    this.initiation_ = new PushInitiation(ctx, (id) => this.inbox_.processPendingFor(id))
     this.completion_ = new CompletionLedger(ctx)
   }
 
@@ -96,28 +99,7 @@ export default class MpesaModuleService {
 
   protected daraja(): DarajaClient {
     if (!this.runtime_.daraja) {
-      const o = this.getConfig()
-      const baseUrl = o.baseUrl ?? DARAJA_BASE_URLS[o.environment]
-      const cacheKey = createHash("sha256").update(`${baseUrl}|${o.consumerKey}`).digest("hex").slice(0, 32)
-      this.runtime_.daraja = new DarajaClient({
-        baseUrl,
-        consumerKey: o.consumerKey,
-        consumerSecret: o.consumerSecret,
-        timeoutMs: o.requestTimeoutMs,
-        // One HTTP call per query: the module schedules its own retries and
-        // counts each one against the push's query budget.
-        retry: { attempts: 1 },
-        // Daraja's logger passes structured meta (safe fields only: endpoint,
-        // status, masked phone, ids); Medusa's logger takes one line.
-        logger: {
-          debug: (msg, meta) => this.logger_.debug(withMeta(msg, meta)),
-          info: (msg, meta) => this.logger_.debug(withMeta(msg, meta)),
-          warn: (msg, meta) => this.logger_.warn(withMeta(msg, meta)),
-          error: (msg, meta) => this.logger_.error(withMeta(msg, meta)),
-        },
-        // One row per Daraja app, shared by every process of the deployment.
-        tokenCache: new DatabaseTokenCache(() => this.container_.__pg_connection__, cacheKey),
-      })
+      this.runtime_.daraja = createDarajaConnection(this.getConfig(), () => this.container_.__pg_connection__, this.logger_)
     }
     return this.runtime_.daraja
   }
@@ -130,25 +112,7 @@ export default class MpesaModuleService {
   // ---------------------------------------------------------------- views
 
   toView(row: LedgerRow): MpesaPaymentView {
-    return {
-      transaction_id: row.id,
-      session_id: row.payment_session_id,
-      payment_collection_id: row.payment_collection_id,
-      state: row.status,
-      checkout_request_id: row.checkout_request_id,
-      phone: maskPhone(row.phone),
-      amount: row.amount,
-      currency_code: row.currency_code,
-      result_code: row.result_code,
-      message: row.customer_message ?? defaultMessage(row.status, row.amount, row.mpesa_receipt_number),
-      retryable: isRetryable(row),
-      mpesa_receipt_number: row.mpesa_receipt_number,
-      expires_at: new Date(row.expires_at).toISOString(),
-      settled_at: row.settled_at ? new Date(row.settled_at).toISOString() : null,
-      unmatched: row.unmatched,
-      completed_at: row.completed_at ? new Date(row.completed_at).toISOString() : null,
-      needs_attention: row.attention_reason,
-    }
+    return toPaymentView(row)
   }
 
   async getPaymentBySession(sessionId: string): Promise<MpesaPaymentView | null> {
@@ -219,25 +183,7 @@ export default class MpesaModuleService {
     sourceIp: string | null
     transactionId: string
   }): Promise<{ id: string; valid: boolean }> {
-    let parsed: StkCallback | null = null
-    let note: string | null = null
-    try {
-      parsed = parseStkCallback(input.payload)
-    } catch (e) {
-      note = e instanceof Error ? e.message : "unreadable callback"
-    }
-    const row = await this.callbacks_.insert({
-      payload: input.payload,
-      source_ip: input.sourceIp,
-      transaction_id: input.transactionId,
-      checkout_request_id: parsed?.checkoutRequestId ?? null,
-      merchant_request_id: parsed?.merchantRequestId ?? null,
-      result_code: parsed?.resultCode ?? null,
-      status: parsed ? "received" : "invalid",
-      note,
-      now: this.now(),
-    })
-    return { id: row.id, valid: !!parsed }
+    return this.inbox_.record(input)
   }
 
   /**
@@ -247,35 +193,7 @@ export default class MpesaModuleService {
    * Returns null when the callback is already processed or leased elsewhere.
    */
   async processCallback(callbackId: string): Promise<CallbackOutcome | null> {
-    const config = this.getConfig()
-    const decision = await this.callbacks_.withLease(callbackId, this.now(), config.callbackLeaseMs, async (cb) => {
-      const d = await this.callbackApplication_.apply(cb)
-      const now = this.now()
-      if (d.final) {
-        await this.callbacks_.finish(cb.id, d.status, d.note, now)
-        if (d.status === "suspicious" || d.status === "unconfirmed") {
-          this.logger_.warn(`M-Pesa: ${d.status} callback ${cb.id}: ${d.note}`)
-        }
-      } else {
-        // Bounded re-checks, spaced out: 1x, 2x, 3x … callbackRecheckMs.
-        await this.callbacks_.defer(cb.id, d.note, new Date(now.getTime() + config.callbackRecheckMs * (cb.attempts + 1)), now)
-      }
-      return d
-    })
-    if (!decision) {
-      return null
-    }
-    return decision.final
-      ? { status: decision.status, note: decision.note, transaction_id: decision.transaction_id, captured: decision.captured }
-      : { status: "received", note: decision.note, transaction_id: decision.transaction_id, captured: false }
-  }
-
-  /** Re-applies callbacks for a push that were deferred (e.g. they beat the push's own answer). */
-  protected async applyCallbacksFor(transactionId: string): Promise<void> {
-    const waiting = await this.callbacks_.list({ transactionId }, { take: 10, skip: 0 })
-    for (const cb of waiting.filter((c) => !c.processed_at)) {
-      await this.processCallback(cb.id)
-    }
+    return this.inbox_.process(callbackId)
   }
 
   protected async emit(name: string, transactionId: string): Promise<void> {
@@ -300,60 +218,22 @@ export default class MpesaModuleService {
    */
   async refreshIfOverdue(sessionId: string): Promise<MpesaPaymentView | null> {
     const row = await this.ledger_.findBySession(sessionId)
-    if (!row || row.status !== "pending") {
-      return row ? this.toView(row) : null
+    if (!row) {
+      return null
     }
-    const claimed = await this.ledger_.claimForQuery(row.id, this.now(), this.getConfig().queryLeaseMs)
-    if (claimed) {
-      await this.settlement_.settleByQuery(claimed)
-    }
+    await this.reconciler_.refreshIfOverdue(row)
     const latest = await this.ledger_.findById(row.id)
     return latest ? this.toView(latest) : null
   }
 
   /**
    * The fallback for lost callbacks: queries pushes whose callback is
-   * overdue, expires what can no longer be settled, re-checks callbacks left
-   * unprocessed (restart recovery, deferred confirmations) and reports how
-   * much work it did. Every query it runs is served by a partial index over
-   * open rows, so its cost does not grow with history.
+   * overdue, expires what can no longer be settled, re-checks stored
+   * callbacks (restart recovery, deferred confirmations) and reports how much
+   * work it did.
    */
-  async pollDue(options: { limit?: number } = {}): Promise<{
-    queried: number
-    settled: number
-    expired: number
-    callbacksRetried: number
-    rateLimited: boolean
-  }> {
-    const config = this.getConfig()
-    const now = this.now()
-    const limit = options.limit ?? 25
-    const summary = { queried: 0, settled: 0, expired: 0, callbacksRetried: 0, rateLimited: false }
-
-    await this.ledger_.markStaleInitiating(new Date(now.getTime() - config.requestTimeoutMs - 30_000), now)
-    const expired = await this.ledger_.expireDue(now, MESSAGES.expiredByTimer, limit * 4)
-    summary.expired += expired.length
-    for (const row of expired) {
-      await this.emit(MPESA_PAYMENT_FAILED, row.id)
-    }
-
-    for (const cb of await this.callbacks_.findDue(new Date(now.getTime() - 1_000), limit * 2)) {
-      await this.processCallback(cb.id)
-      summary.callbacksRetried++
-    }
-
-    const due = await this.ledger_.claimDue(now, limit, config.queryLeaseMs)
-    for (const row of due) {
-      const result = await this.settlement_.settleByQuery(row)
-      summary.queried++
-      if (result === "settled") summary.settled++
-      if (result === "expired") summary.expired++
-      if (result === "rate_limited") {
-        summary.rateLimited = true
-        break // Spike arrest: leave the rest leased; they come back after the lease.
-      }
-    }
-    return summary
+  async pollDue(options: { limit?: number } = {}): Promise<PollSummary> {
+    return this.reconciler_.pollDue(options.limit)
   }
 
   // ---------------------------------------------------------------- completion bookkeeping
@@ -453,18 +333,6 @@ export default class MpesaModuleService {
   }
 
   // ---- prompt limits (end)
-}
-
-/** Whether the shopper may start a new prompt now: our own expiry yes, Daraja's verdicts per its table. */
-function isRetryable(row: LedgerRow): boolean {
-  if (!FAILURE_STATUSES.includes(row.status)) {
-    return false
-  }
-  return row.result_code ? describeResultCode(row.result_code).retryable : true
-}
-
-function withMeta(msg: string, meta?: Record<string, unknown>): string {
-  return meta && Object.keys(meta).length ? `M-Pesa: ${msg} ${JSON.stringify(meta)}` : `M-Pesa: ${msg}`
 }
 
 /** Reads an optional container registration (awilix throws for unregistered names). */

@@ -1,0 +1,82 @@
+import { parseStkCallback, type StkCallback } from "../../lib/daraja"
+import type { CallbackApplication } from "./callback-application"
+import type { SettlementContext } from "./settlement-context"
+import type { CallbackOutcome } from "./types"
+
+/**
+ * The callback inbox: every callback is stored raw before it is
+ * acknowledged, bound to the push its signed URL names, then applied under a
+ * lease (the subscriber and the reconcile sweep never apply one twice at
+ * once); a callback Daraja cannot confirm yet is re-checked later, a bounded
+ * number of times.
+ */
+export class CallbackInbox {
+  constructor(
+    private readonly ctx: SettlementContext,
+    private readonly application: CallbackApplication
+  ) {}
+
+  async record(input: { payload: unknown; sourceIp: string | null; transactionId: string }): Promise<{ id: string; valid: boolean }> {
+    let parsed: StkCallback | null = null
+    let note: string | null = null
+    try {
+      parsed = parseStkCallback(input.payload)
+    } catch (e) {
+      note = e instanceof Error ? e.message : "unreadable callback"
+    }
+    const row = await this.ctx.callbacks.insert({
+      payload: input.payload,
+      source_ip: input.sourceIp,
+      transaction_id: input.transactionId,
+      checkout_request_id: parsed?.checkoutRequestId ?? null,
+      merchant_request_id: parsed?.merchantRequestId ?? null,
+      result_code: parsed?.resultCode ?? null,
+      status: parsed ? "received" : "invalid",
+      note,
+      now: this.ctx.now(),
+    })
+    return { id: row.id, valid: !!parsed }
+  }
+
+  /** Applies one stored callback; null when it is already processed or leased elsewhere. */
+  async process(callbackId: string): Promise<CallbackOutcome | null> {
+    const config = this.ctx.config()
+    const decision = await this.ctx.callbacks.withLease(callbackId, this.ctx.now(), config.callbackLeaseMs, async (cb) => {
+      const d = await this.application.apply(cb)
+      const now = this.ctx.now()
+      if (d.final) {
+        await this.ctx.callbacks.finish(cb.id, d.status, d.note, now)
+        if (d.status === "suspicious" || d.status === "unconfirmed") {
+          this.ctx.logger.warn(`M-Pesa: ${d.status} callback ${cb.id}: ${d.note}`)
+        }
+      } else {
+        // Bounded re-checks, spaced out: 1x, 2x, 3x … callbackRecheckMs.
+        await this.ctx.callbacks.defer(cb.id, d.note, new Date(now.getTime() + config.callbackRecheckMs * (cb.attempts + 1)), now)
+      }
+      return d
+    })
+    if (!decision) {
+      return null
+    }
+    return decision.final
+      ? { status: decision.status, note: decision.note, transaction_id: decision.transaction_id, captured: decision.captured }
+      : { status: "received", note: decision.note, transaction_id: decision.transaction_id, captured: false }
+  }
+
+  /** Applies what is still unprocessed for a push (e.g. a callback that beat the push's own answer). */
+  async processPendingFor(transactionId: string): Promise<void> {
+    const stored = await this.ctx.callbacks.list({ transactionId }, { take: 10, skip: 0 })
+    for (const cb of stored.filter((c) => !c.processed_at)) {
+      await this.process(cb.id)
+    }
+  }
+
+  /** The sweep: callbacks due for a (re)check — restart recovery and deferred confirmations. */
+  async processDue(limit: number): Promise<number> {
+    const due = await this.ctx.callbacks.findDue(new Date(this.ctx.now().getTime() - 1_000), limit)
+    for (const cb of due) {
+      await this.process(cb.id)
+    }
+    return due.length
+  }
+}
