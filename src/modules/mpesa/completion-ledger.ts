@@ -20,12 +20,7 @@ export class CompletionLedger {
   }
 
   async completed(transactionId: string): Promise<void> {
-    const now = this.ctx.now()
-    await this.ctx.ledger.patch(
-      transactionId,
-      { completed_at: now, completion_error: null, completion_locked_until: null, next_completion_at: null },
-      now
-    )
+    await this.ctx.ledger.markCompleted(transactionId, this.ctx.now())
   }
 
   /** Records a failed attempt and schedules the next one: base × 2^(n-1), capped, until the give-up horizon. */

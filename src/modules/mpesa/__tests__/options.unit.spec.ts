@@ -1,14 +1,7 @@
 import { parseMpesaOptions } from "../options"
 import { canTransition, LEDGER_TRANSITIONS } from "../stores/ledger-transitions"
 
-const BASE = {
-  consumerKey: "ck",
-  consumerSecret: "consumer-secret-value",
-  shortcode: "174379",
-  passkey: "passkey-secret-value",
-  callbackBaseUrl: "https://shop.example.co.ke",
-  callbackSecret: "callback-secret-value-0123456789",
-}
+import { MINIMAL_OPTIONS as BASE } from "./fixtures"
 
 describe("options", () => {
   it("requires expiryMs to exceed requestTimeoutMs + firstQueryDelayMs, naming the field", () => {

@@ -30,7 +30,6 @@ export type BookkeepingPatch = Partial<
     | "next_query_at"
     | "last_queried_at"
     | "callback_received_at"
-    | "completed_at"
     | "completion_attempts"
     | "completion_error"
     | "next_completion_at"
@@ -238,14 +237,10 @@ export class LedgerStore {
         .where({ id })
         .update({
           ...patch,
+          ...ownership(row, owner.sessionId, now),
           status: "paid",
-          payment_session_id: owner.sessionId,
-          session_closed_at: owner.sessionId ? null : row.session_closed_at ?? now,
-          unmatched: !owner.sessionId,
           settled_at: now,
           next_query_at: null,
-          next_completion_at: owner.sessionId ? now : null,
-          updated_at: now,
         })
         .returning("*")) as LedgerRow[]
       return { row: won, captured: !!owner.sessionId, superseded: owner.superseded }
@@ -269,14 +264,7 @@ export class LedgerStore {
       const owner = await this.ownerForMoney(trx, { ...row, session_closed_at: row.session_closed_at ?? now }, now)
       const [won] = (await trx(TABLE)
         .where({ id })
-        .update({
-          payment_session_id: owner.sessionId,
-          session_closed_at: owner.sessionId ? null : row.session_closed_at ?? now,
-          unmatched: !owner.sessionId,
-          next_completion_at: owner.sessionId ? now : null,
-          completion_locked_until: null,
-          updated_at: now,
-        })
+        .update({ ...ownership(row, owner.sessionId, now), completion_locked_until: null })
         .returning("*")) as LedgerRow[]
       return { row: won, captured: !!owner.sessionId, superseded: owner.superseded }
     })
@@ -314,6 +302,15 @@ export class LedgerStore {
   }
 
   // ------------------------------------------------------------ bookkeeping
+
+  /** Records that the payment's order exists; only the first call writes (returns false after). */
+  async markCompleted(id: string, now: Date): Promise<boolean> {
+    const n = await this.db()(TABLE)
+      .where({ id, status: "paid" })
+      .whereNull("completed_at")
+      .update({ completed_at: now, completion_error: null, completion_locked_until: null, next_completion_at: null, updated_at: now })
+    return n > 0
+  }
 
   async patch(id: string, patch: BookkeepingPatch, now: Date): Promise<LedgerRow | null> {
     const rows = await this.db()(TABLE).where({ id }).update({ ...patch, updated_at: now }).returning("*")
@@ -441,5 +438,19 @@ export class LedgerStore {
       .where("next_completion_at", "<=", now)
       .orderBy("next_completion_at", "asc")
       .limit(limit)) as LedgerRow[]
+  }
+}
+
+/**
+ * Who owns paid money after a decision: the session it goes to (its order is
+ * due now), or nobody (unmatched, kept with the time its session closed).
+ */
+function ownership(row: LedgerRow, sessionId: string | null, now: Date) {
+  return {
+    payment_session_id: sessionId,
+    session_closed_at: sessionId ? null : row.session_closed_at ?? now,
+    unmatched: !sessionId,
+    next_completion_at: sessionId ? now : null,
+    updated_at: now,
   }
 }
