@@ -8,7 +8,7 @@
 //
 // MPESA_SMOKE_TIMEOUT_S (default 240) bounds the whole run, boot included.
 "use strict"
-const { createStack, waitForHttp, printBanner, logger, SIMULATOR_PORT } = require("./dev")
+const { createStack, waitForHttp, printBanner, logger, SIMULATOR_PORT, MEDUSA_PORT } = require("./dev")
 const { smokeCheckout } = require("./lib/smoke-checkout")
 
 // Everything this process prints, Medusa's own lines included (the stack relays them).
@@ -57,7 +57,7 @@ async function main() {
 
   try {
     await stack.start()
-    await waitForHttp("http://localhost:9000/health", { timeoutMs: 10_000 })
+    await waitForHttp(`http://localhost:${MEDUSA_PORT}/health`, { timeoutMs: 10_000 })
     await waitForHttp(`http://127.0.0.1:${SIMULATOR_PORT}/`, { timeoutMs: 10_000 })
     printBanner(stack)
     const t = stack.timings

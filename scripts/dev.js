@@ -18,8 +18,11 @@ const http = require("http")
 const path = require("path")
 const { ensurePostgres, databaseUrl, canConnect, ROOT } = require("./lib/database")
 
-const DEMO_DATABASE = "medusa_mpesa_demo"
-const SIMULATOR_PORT = 4010
+// Defaults everyone expects; the variables let a second stack run beside the first (e.g. one per
+// git worktree) without fighting over ports or the demo database.
+const DEMO_DATABASE = process.env.MPESA_DEV_DATABASE || "medusa_mpesa_demo"
+const SIMULATOR_PORT = Number(process.env.MPESA_SIMULATOR_PORT || 4010)
+const MEDUSA_PORT = Number(process.env.PORT || 9000)
 const ADMIN_EMAIL = "admin@mpesa.local"
 const ADMIN_PASSWORD = "supersecret"
 const DEMO_API_KEY_TITLE = "Demo storefront"
@@ -144,7 +147,7 @@ function buildEnv({ databaseUrl: dbUrl, root = ROOT, base = process.env } = {}) 
   const demo = {
     DATABASE_URL: dbUrl,
     MPESA_BASE_URL: `http://127.0.0.1:${SIMULATOR_PORT}`,
-    MPESA_CALLBACK_BASE_URL: "http://127.0.0.1:9000",
+    MPESA_CALLBACK_BASE_URL: `http://127.0.0.1:${MEDUSA_PORT}`,
     MPESA_CALLBACK_SECRET: secrets.MPESA_CALLBACK_SECRET,
     JWT_SECRET: secrets.JWT_SECRET,
     COOKIE_SECRET: secrets.COOKIE_SECRET,
@@ -586,7 +589,7 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
   async function start() {
     try {
       await step(null, async () => {
-        await assertPortFree(9000, "Medusa")
+        await assertPortFree(MEDUSA_PORT, "Medusa")
         await assertPortFree(SIMULATOR_PORT, "Daraja simulator")
       })
       await step("database", async () => {
@@ -628,7 +631,7 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
         const medusa = (stack.medusa = startMedusa(env, { onServerError: (line) => (serverError = stripAnsi(line).trim()) }))
         stack.services.push(medusa)
         medusa.exited.then((info) => !medusa.stopping && !stack.stopped && onUnexpectedExit("medusa", info))
-        await waitForHttp("http://localhost:9000/health", {
+        await waitForHttp(`http://localhost:${MEDUSA_PORT}/health`, {
           timeoutMs: healthTimeoutMs,
           shouldAbort: () =>
             stack.stopped
@@ -673,10 +676,10 @@ function printBanner({ publishableKey, db, timings }) {
   const lines = [
     "M-Pesa Express demo store is up",
     "",
-    "Store API        http://localhost:9000",
+    `Store API        http://localhost:${MEDUSA_PORT}`,
     `Publishable key  ${publishableKey || "(not found: see the [seed] lines above)"}`,
     "                 (send it as the x-publishable-api-key header on /store routes)",
-    `Admin            http://localhost:9000/app   ${ADMIN_EMAIL} / ${ADMIN_PASSWORD}`,
+    `Admin            http://localhost:${MEDUSA_PORT}/app   ${ADMIN_EMAIL} / ${ADMIN_PASSWORD}`,
     `Virtual phone    http://127.0.0.1:${SIMULATOR_PORT}/   (approve or decline STK prompts here)`,
     `Database         ${redact(db.url)}${db.kind === "embedded" ? " (embedded, data in .data/postgres-dev)" : ""}`,
     "",
@@ -728,6 +731,7 @@ module.exports = {
   ADMIN_PASSWORD,
   DEMO_DATABASE,
   SIMULATOR_PORT,
+  MEDUSA_PORT,
   adminUserExists,
   buildEnv,
   createStack,

@@ -36,6 +36,7 @@ async function main() {
   let passed = 0
   let failed = 0
   let broken = false
+  const failures = []
   const started = Date.now()
   try {
     for (const suite of suites) {
@@ -71,6 +72,14 @@ async function main() {
       const f = report?.numFailedTests ?? 0
       passed += p
       failed += f
+      for (const file of report?.testResults ?? []) {
+        for (const t of file.assertionResults ?? []) {
+          if (t.status === "failed") failures.push(`${suite.label}: ${path.relative(ROOT, file.name)} › ${t.fullName}`)
+        }
+        if (file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")) {
+          failures.push(`${suite.label}: ${path.relative(ROOT, file.name)} failed to run: ${String(file.message ?? "").split("\n").slice(0, 3).join(" ")}`)
+        }
+      }
       if (result.status !== 0 && f === 0) {
         broken = true // a suite failed to run (syntax error, DB down…): never report green
         failed += Math.max(1, report?.numFailedTestSuites ?? 1)
@@ -81,6 +90,8 @@ async function main() {
     await stop()
   }
   console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s${db ? ` (database: ${db.kind})` : ""}${broken ? " — a suite failed to run" : ""}`)
+  // Repeated at the very end so a log tail (all CI keeps) names what failed.
+  for (const line of failures) console.log(`FAILED ${line}`)
   console.log(`tests: ${passed} passed, ${failed} failed`)
   process.exit(failed > 0 ? 1 : 0)
 }

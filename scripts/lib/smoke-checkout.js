@@ -4,7 +4,7 @@
 // a forged body changes nothing (each names one push, already settled).
 "use strict"
 
-const STORE = "http://localhost:9000"
+const STORE = `http://localhost:${Number(process.env.PORT || 9000)}`
 const PAYING_PHONE = "0708374149" // Safaricom's sandbox test MSISDN: the simulator approves it
 
 async function smokeCheckout({ publishableKey, callbackSecret, output }) {
