@@ -23,7 +23,11 @@ function run(command, args, options) {
 }
 
 async function main() {
-  const only = process.argv.slice(2)
+  // `node scripts/test.js [suite types…] [-- jest args…]`, e.g. `integration:modules -- -t ledger`.
+  const argv = process.argv.slice(2)
+  const dashDash = argv.indexOf("--")
+  const only = dashDash === -1 ? argv : argv.slice(0, dashDash)
+  const jestArgs = dashDash === -1 ? [] : argv.slice(dashDash + 1)
   const suites = only.length ? SUITES.filter((s) => only.includes(s.type)) : SUITES
   const needsDb = suites.some((s) => s.type !== "unit")
   const db = needsDb ? await ensurePostgres({ purpose: "test" }) : null
@@ -50,7 +54,7 @@ async function main() {
       // that checkpoint forever and the suite hangs.
       const result = await run(
         process.execPath,
-        [require.resolve("jest/bin/jest"), "--runInBand", "--forceExit", "--passWithNoTests", "--json", `--outputFile=${out}`],
+        [require.resolve("jest/bin/jest"), "--runInBand", "--forceExit", "--passWithNoTests", "--json", `--outputFile=${out}`, ...jestArgs],
         {
           cwd: ROOT,
           stdio: "inherit",
