@@ -5,10 +5,12 @@ loadEnv("test", process.cwd())
 //   unit                 -> src/**/__tests__/**/*.unit.spec.ts   (no database)
 //   integration:modules  -> src/modules/*/__tests__/**/*.spec.ts (real PostgreSQL, one module)
 //   integration:http     -> integration-tests/http/*.spec.ts     (real PostgreSQL, whole Medusa app)
+//   e2e                  -> integration-tests/e2e/*.spec.ts      (the `npm run dev` stack + Chromium)
 const testMatch = {
   unit: ["**/src/**/__tests__/**/*.unit.spec.[jt]s"],
   "integration:modules": ["**/src/modules/*/__tests__/**/*.spec.[jt]s"],
   "integration:http": ["**/integration-tests/http/*.spec.[jt]s"],
+  e2e: ["**/integration-tests/e2e/*.spec.[jt]s"],
 }[process.env.TEST_TYPE ?? "unit"]
 
 module.exports = {

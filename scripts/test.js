@@ -11,6 +11,7 @@ const SUITES = [
   { type: "unit", label: "unit" },
   { type: "integration:modules", label: "module integration" },
   { type: "integration:http", label: "HTTP integration" },
+  { type: "e2e", label: "browser end-to-end" },
 ]
 
 /** spawn, resolved with { status } when the child exits (spawnSync's shape, without blocking). */
