@@ -6,6 +6,18 @@ import { basic, call, errorBody, FAST, pushBody, token } from "./helpers"
 const OAUTH = "/oauth/v1/generate?grant_type=client_credentials"
 const PUSH = "/mpesa/stkpush/v1/processrequest"
 
+/**
+ * Token lifetimes are wall-clock rules (Date.now). Faking only Date lets a test step the clock
+ * exactly, while sockets and timers stay real: real sleeps made these tests fail on a busy machine.
+ */
+function wallClock() {
+  jest.useFakeTimers({
+    doNotFake: ["nextTick", "setImmediate", "clearImmediate", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "queueMicrotask", "hrtime", "performance"],
+  })
+  return { advance: (ms: number) => jest.setSystemTime(Date.now() + ms) }
+}
+afterEach(() => jest.useRealTimers())
+
 describe("Daraja simulator: OAuth and routing", () => {
   let sim: DarajaSimulator
 
@@ -93,13 +105,14 @@ describe("Daraja simulator: OAuth and routing", () => {
   })
 
   it("still expires older tokens after tokenTtlSeconds when lenient", async () => {
+    const clock = wallClock()
     const shortLived = await startDarajaSimulator({ ...FAST, tokenTtlSeconds: 0.2 })
     try {
       const old = await token(shortLived)
-      await new Promise((r) => setTimeout(r, 120))
+      clock.advance(120)
       const newer = await token(shortLived)
-      await new Promise((r) => setTimeout(r, 120))
-      // 240 ms after the first token and 120 ms after the second.
+      clock.advance(120)
+      // 240 ms after the first token and 120 ms after the second, however slow the machine is.
       expect((await call(shortLived, PUSH, { token: old, body: pushBody({ Amount: 1 }) })).status).toBe(404)
       expect((await call(shortLived, PUSH, { token: newer, body: pushBody({ Amount: 2 }) })).status).toBe(200)
     } finally {
@@ -108,11 +121,12 @@ describe("Daraja simulator: OAuth and routing", () => {
   })
 
   it("expires tokens after tokenTtlSeconds", async () => {
+    const clock = wallClock()
     const shortLived = await startDarajaSimulator({ ...FAST, tokenTtlSeconds: 0.2 })
     try {
       const t = await token(shortLived)
       expect((await call(shortLived, PUSH, { token: t, body: pushBody({ Amount: 1 }) })).status).toBe(200)
-      await new Promise((r) => setTimeout(r, 250))
+      clock.advance(250)
       expect((await call(shortLived, PUSH, { token: t, body: pushBody({ Amount: 2 }) })).status).toBe(404)
     } finally {
       await shortLived.close()

@@ -26,7 +26,6 @@ const MANUAL_PHONE = "254711000000"
 const PAYING_PHONE = "254708374149"
 const LOCKED = errorBody("500.001.1001", "Unable to lock subscriber, a transaction is already in process for the current subscriber")
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const stk = (body: unknown) => (body as StkCallback).Body.stkCallback
 const to = (phone: string, extra: Record<string, unknown> = {}) => ({ PhoneNumber: phone, PartyA: phone, ...extra })
 
@@ -36,6 +35,7 @@ describe("Daraja simulator: duplicate rules", () => {
   let bearer: string
   const env = useSimulatorWithReceiver()
   beforeEach(() => ({ sim, receiver, bearer } = env))
+  afterEach(() => jest.useRealTimers())
 
   /** Starts a second simulator for one test and always closes it. */
   async function withSim(options: Parameters<typeof startDarajaSimulator>[0], body: (other: DarajaSimulator, t: string) => Promise<void>) {
@@ -164,20 +164,26 @@ describe("Daraja simulator: duplicate rules", () => {
 
     it("measures the 2 minutes in simulated time (× timeScale), counting rule-limited pushes too", async () => {
       // Window: 120 000 ms × 0.005 = 600 ms.
+      // The window is a wall-clock rule (Date.now): only Date is faked, so the steps below are exact
+      // however slow the machine is, while sockets and the 10 ms callback timers stay real.
+      jest.useFakeTimers({
+        doNotFake: ["nextTick", "setImmediate", "clearImmediate", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "queueMicrotask", "hrtime", "performance"],
+      })
+      const advance = (ms: number) => jest.setSystemTime(Date.now() + ms)
       await withSim({ timeScale: 0.005 }, async (other, t) => {
         const results = async () => {
-          await sleep(50) // callback delay 2000 × 0.005 = 10 ms
+          await other.waitForPrompt(() => other.prompts().every((p) => p.resultCode !== null && p.resultCode !== undefined), 2000)
           return other.prompts().map((p) => p.resultCode)
         }
-        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t ≈ 0
-        await sleep(400)
-        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t ≈ 400: within 600 ms of the first
+        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t = 0
+        advance(400)
+        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t = 400: within 600 ms of the first
         expect(await results()).toEqual([0, 17])
-        await sleep(350)
-        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t ≈ 800: > 600 after the first, < 600 after the second
+        advance(400)
+        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t = 800: > 600 after the first, < 600 after the second
         expect(await results()).toEqual([0, 17, 17])
-        await sleep(700)
-        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t ≈ 1550: > 600 after every earlier push
+        advance(750)
+        await push(other, t, pushBody(to(PAYING_PHONE), receiver.url)) // t = 1550: > 600 after every earlier push
         expect(await results()).toEqual([0, 17, 17, 0])
       })
     })
