@@ -8,6 +8,40 @@ loadEnv(process.env.NODE_ENV || "development", process.cwd())
 // the README's configuration reference.
 const mpesaOptions = mpesaOptionsFromEnv()
 
+/**
+ * Medusa's Redis modules, as its deployment guide registers them, when REDIS_URL is set: the
+ * event bus (events reach the worker instances), the workflow engine (workflows and scheduled
+ * jobs coordinated across instances), locking, and caching. Without REDIS_URL Medusa's
+ * single-process defaults stay (local event bus, in-memory workflow engine and locking), which is
+ * what `npm run dev` and `npm test` use.
+ */
+function redisModules(redisUrl: string | undefined) {
+  if (!redisUrl) return []
+  return [
+    {
+      resolve: "@medusajs/medusa/event-bus-redis",
+      options: {
+        redisUrl,
+        // Keep finished jobs briefly for inspection instead of forever.
+        jobOptions: { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 3600, count: 1000 } },
+      },
+    },
+    { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl } } },
+    {
+      resolve: "@medusajs/medusa/locking",
+      options: {
+        providers: [{ resolve: "@medusajs/medusa/locking-redis", id: "locking-redis", is_default: true, options: { redisUrl } }],
+      },
+    },
+    {
+      resolve: "@medusajs/medusa/caching",
+      options: {
+        providers: [{ resolve: "@medusajs/medusa/caching-redis", id: "caching-redis", is_default: true, options: { redisUrl } }],
+      },
+    },
+  ]
+}
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
@@ -25,6 +59,7 @@ module.exports = defineConfig({
     disable: process.env.MEDUSA_ADMIN_DISABLED === "true",
   },
   modules: [
+    ...redisModules(process.env.REDIS_URL || undefined),
     { resolve: "./src/modules/mpesa", options: mpesaOptions },
     {
       resolve: "@medusajs/medusa/payment",

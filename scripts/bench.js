@@ -1,6 +1,8 @@
 // `npm run bench`: N concurrent full M-Pesa checkouts against a real Medusa
 // server and the Daraja simulator, all on loopback. Prints numbers; asserts
-// nothing (correctness lives in the tests). Usage: npm run bench -- [N] [--plans]
+// nothing (correctness lives in the tests). Usage: npm run bench -- [N] [--plans] [--topology]
+// --topology: N (default 100) checkouts through 2 server instances + 1 worker on Redis, side by
+// side with one process, and Medusa's own cart-completion ceiling (scripts/bench-topology.js).
 // --plans (or BENCH_PLANS=1): afterwards, the query-plan step
 // (scripts/bench-query-plans.js, also `npm run bench:plans`), which fails the
 // run if a job or callback query seq-scans the history or takes over 2 ms.
@@ -14,6 +16,11 @@
 //   - callback acknowledgement latency as Daraja (the simulator) sees it
 //   - orders created vs expected, duplicate orders, process memory
 "use strict"
+if (process.argv.includes("--topology")) {
+  // Two server instances and one worker on Redis, side by side with one process: bench-topology.js.
+  require("./bench-topology")
+  return
+}
 const { spawn } = require("child_process")
 const path = require("path")
 const crypto = require("crypto")

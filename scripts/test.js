@@ -12,6 +12,7 @@ const SUITES = [
   { type: "integration:modules", label: "module integration" },
   { type: "integration:http", label: "HTTP integration" },
   { type: "e2e", label: "browser end-to-end" },
+  { type: "topology", label: "server/worker topology" },
 ]
 
 /** spawn, resolved with { status } when the child exits (spawnSync's shape, without blocking). */
@@ -21,6 +22,11 @@ function run(command, args, options) {
     child.once("error", () => resolve({ status: 1 }))
     child.once("exit", (code, signal) => resolve({ status: code ?? (signal ? 1 : 0) }))
   })
+}
+
+const TOPOLOGY_REDIS_URL = process.env.MPESA_TOPOLOGY_REDIS_URL || "redis://127.0.0.1:6379/13"
+function redisAvailable() {
+  return require("./lib/topology").redisAvailable(TOPOLOGY_REDIS_URL)
 }
 
 function chromiumPath() {
@@ -55,6 +61,12 @@ async function main() {
         // A developer without Chromium still gets the rest of the suite; CI (CI=true) never skips.
         skipped.push(`${suite.label}: Chromium not found (apt-get install chromium, or set CHROMIUM_PATH)`)
         console.log(`\n=== ${suite.label} tests: SKIPPED, Chromium not found ===`)
+        continue
+      }
+      if (suite.type === "topology" && !only.includes("topology") && !process.env.CI && !(await redisAvailable())) {
+        // The multi-instance suite needs Redis by definition; single-process tests never do.
+        skipped.push(`${suite.label}: no Redis at ${TOPOLOGY_REDIS_URL}`)
+        console.log(`\n=== ${suite.label} tests: SKIPPED, no Redis at ${TOPOLOGY_REDIS_URL} ===`)
         continue
       }
       const out = path.join(outDir, `jest-${suite.type.replace(":", "-")}.json`)

@@ -74,9 +74,11 @@ export class CallbackInbox {
   /** The sweep: callbacks due for a (re)check — restart recovery and deferred confirmations. */
   async processDue(limit: number): Promise<number> {
     const due = await this.ctx.callbacks.findDue(new Date(this.ctx.now().getTime() - 1_000), limit)
+    let processed = 0
     for (const cb of due) {
-      await this.process(cb.id)
+      // null: another process took the lease between the read and now; not ours to count.
+      if (await this.process(cb.id)) processed++
     }
-    return due.length
+    return processed
   }
 }

@@ -72,13 +72,18 @@ export class CallbackStore {
       .update({ note, attempts: this.db().raw("attempts + 1"), next_check_at: nextCheckAt, updated_at: now })
   }
 
-  /** Unprocessed callbacks due for a (re)check: restart recovery and deferred confirmations. */
+  /**
+   * Unprocessed callbacks due for a (re)check: restart recovery and deferred confirmations.
+   * Rows under a live lease are someone else's work right now (or a dead worker's, until the
+   * lease runs out): skipping them keeps the sweep from spending its batch on them every tick.
+   */
   async findDue(now: Date, limit: number): Promise<CallbackRow[]> {
     return (await this.db()(TABLE)
       .whereNull("processed_at")
       .whereNull("deleted_at")
       .whereNotNull("next_check_at")
       .where("next_check_at", "<=", now)
+      .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
       .orderBy("next_check_at", "asc")
       .limit(limit)) as CallbackRow[]
   }
