@@ -6,14 +6,20 @@ import { DatabaseTokenCache } from "./stores/token-store"
 import type { Knex } from "./types"
 
 /**
- * The module's one Daraja client: Medusa's logger, the token shared by every
- * process through PostgreSQL (one row per Daraja app), and one HTTP call per
+ * The module's Daraja client for one effective configuration: Medusa's
+ * logger, the token shared by every process through PostgreSQL (one row per
+ * host + consumer key + secret), and one HTTP call per
  * request — the module schedules its own retries and counts each status
  * query against the push's budget.
  */
 export function createDarajaConnection(options: MpesaOptions, db: () => Knex, logger: Logger): DarajaClient {
   const baseUrl = options.baseUrl ?? DARAJA_BASE_URLS[options.environment]
-  const cacheKey = createHash("sha256").update(`${baseUrl}|${options.consumerKey}`).digest("hex").slice(0, 32)
+  // One row per Daraja app *and* credentials: after the merchant changes the
+  // environment, key or secret, a token fetched with the old ones is never used.
+  const cacheKey = createHash("sha256")
+    .update(`${baseUrl}|${options.consumerKey}|${options.consumerSecret}`)
+    .digest("hex")
+    .slice(0, 32)
   return new DarajaClient({
     baseUrl,
     consumerKey: options.consumerKey,
