@@ -69,7 +69,9 @@ function stateLabel(row: LedgerRow): string {
 
 function reason(row: LedgerRow): string | null {
   if (row.unmatched) {
-    return "The money arrived for a payment session that was closed, or after another prompt of the same cart was already paid; no order was created for it."
+    return row.session_closed_at
+      ? "Paid after Medusa had closed this payment session (the cart changed or another payment method was chosen); no order was created for this money."
+      : "Paid after another prompt of the same cart was already paid; no order was created for this money."
   }
   if (row.attention_reason) return row.attention_reason
   if (row.status === "failed" || row.status === "canceled" || row.status === "expired") {
@@ -137,10 +139,13 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[]): TimelineEven
             : `Callback received (${cb.status})`
     add(cb.created_at, `callback_${cb.status}`, label, tone, cb.note)
   }
-  if (row.confirmed_by === "query") {
-    add(row.settled_at, "query", "Result confirmed by STK Push Query", "info")
-  } else if (row.query_attempts > 0 && row.last_queried_at) {
-    add(row.last_queried_at, "query", `Status queries sent: ${row.query_attempts}`, "info")
+  if (row.confirmed_by === "callback+query") {
+    add(row.settled_at, "query", "Callback confirmed by an STK Push Query before it was trusted", "info")
+  } else if (row.confirmed_by === "query") {
+    add(row.settled_at, "query", "Result learned from an STK Push Query (no callback needed)", "info")
+  }
+  if (row.query_attempts > 0 && row.last_queried_at && row.confirmed_by !== "callback+query") {
+    add(row.last_queried_at, "query_sent", `Status queries sent: ${row.query_attempts}`, "info")
   }
   if (row.status === "paid") {
     add(row.settled_at, "paid", `Paid: receipt ${row.mpesa_receipt_number ?? "-"}`, "success")

@@ -152,7 +152,7 @@ const MpesaSettingsPage = () => {
               restart; anything left empty uses the environment (MPESA_*) or the default.
             </Text>
           </div>
-          <div className="flex gap-x-2">
+          <div className="flex shrink-0 gap-x-2">
             <Badge color={settings.configured ? "green" : "orange"} data-testid="mpesa-configured">
               {settings.configured ? "Configured" : "Not set up"}
             </Badge>
