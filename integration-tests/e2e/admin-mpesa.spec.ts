@@ -137,6 +137,7 @@ it("a merchant sets M-Pesa up in the admin, sees the receipt on a paid order and
   })
   await expectText(page.getByTestId("mpesa-configured")).toHaveTextOrThrow("Configured")
   expect(await page.locator("#consumer_secret").getAttribute("placeholder")).toMatch(/ending in …cret/)
+  await page.locator("#environment").scrollIntoViewIfNeeded() // the admin scrolls an inner pane: show the masked secrets
   await screenshot(page, "admin-02-settings-saved")
 
   await step("test connection", async () => {
