@@ -25,6 +25,16 @@ const GOOD = {
 }
 const SECRETS = [GOOD.consumer_secret, GOOD.passkey, "initiator-Pa55word-xyz"]
 
+// Everything this process writes (Medusa's logs included), to prove no secret saved in the admin is logged.
+const output: string[] = []
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    output.push(typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk))
+    return write(chunk, ...rest)
+  }) as typeof stream.write
+}
+
 applyTestEnv(ENV_CREDENTIALS)
 process.env.MPESA_SETTINGS_KEY = SETTINGS_KEY
 jest.setTimeout(120_000)
@@ -298,12 +308,24 @@ medusaIntegrationTestRunner({
       expect(badQuery.status).toBe(400)
       expect(badQuery.data.message).toMatch(/state must be one of/)
 
-      const { data: order } = await api.get(`/admin/mpesa/orders/${status.order_id}`, admin)
+      // The order appears a moment before the ledger records its completion.
+      let order: any
+      for (let i = 0; i < 50; i++) {
+        order = (await api.get(`/admin/mpesa/orders/${status.order_id}`, admin)).data
+        if (order.payments[0]?.payment.completed_at) break
+        await new Promise((r) => setTimeout(r, 200))
+      }
       expect(order.payments).toHaveLength(1)
       expect(order.payments[0].payment).toMatchObject({ mpesa_receipt_number: status.mpesa_receipt_number, state_label: "Paid, order created" })
       const kinds = order.payments[0].timeline.map((e: { kind: string }) => e.kind)
       expect(kinds).toEqual(expect.arrayContaining(["push", "prompt", "callback_applied", "paid", "completed"]))
       expect(JSON.stringify(order)).not.toContain("254708374149")
+    })
+
+    it("never writes a saved secret or the settings key to the logs (runs last: checks everything above)", async () => {
+      const log = output.join("")
+      expect(log.length).toBeGreaterThan(1000)
+      for (const secret of [...SECRETS, SETTINGS_KEY, "a-wrong-secret-0000"]) expect(log).not.toContain(secret)
     })
   },
 })
