@@ -34,6 +34,14 @@ for (const stream of [process.stdout, process.stderr]) {
     return write(chunk, ...rest)
   }) as typeof stream.write
 }
+// With several spec files jest routes console.* (Medusa's winston console transport) through its own buffer.
+for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+  const original = console[level].bind(console)
+  console[level] = (...args: unknown[]) => {
+    output.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "))
+    original(...args)
+  }
+}
 
 applyTestEnv(ENV_CREDENTIALS)
 process.env.MPESA_SETTINGS_KEY = SETTINGS_KEY
