@@ -173,6 +173,43 @@ for (const [name, p] of Object.entries(bins)) {
   if (!shipped.has(strip(p))) problems.push(`bin ${name}: missing ${strip(p)}`)
 }
 
+// 5. The admin bundle (what a store's admin build loads through "./admin") registers the settings
+//    pages and both widgets, and keeps React, the router, React Query and the JS SDK external: a
+//    second copy inside the bundle would break their contexts in the merchant's admin.
+const ADMIN_ROUTES = ["/settings/mpesa", "/settings/mpesa-transactions"]
+const ADMIN_WIDGETS = [["mpesa-order-payment", "order.details"], ["mpesa-region-status", "region.details"]]
+const MUST_STAY_EXTERNAL = ["react", "react-dom", "react-router-dom", "@tanstack/react-query", "@medusajs/js-sdk", "@medusajs/ui"]
+for (const bundle of [".medusa/server/src/admin/index.mjs", ".medusa/server/src/admin/index.js"]) {
+  if (!shipped.has(bundle)) {
+    problems.push(`admin bundle ${bundle} does not ship`)
+    continue
+  }
+  const text = fs.readFileSync(path.join(root, bundle), "utf8")
+  for (const route of ADMIN_ROUTES) {
+    if (!text.includes(`path: "${route}"`)) problems.push(`${bundle}: no admin route ${route}`)
+  }
+  for (const [id, zone] of ADMIN_WIDGETS) {
+    if (!new RegExp(`zone:\\s*\\[\\s*"${zone.replace(".", "\\.")}"`).test(text)) problems.push(`${bundle}: no widget in zone ${zone}`)
+    if (!text.includes(`id: "${id}"`)) problems.push(`${bundle}: no widget with id ${id}`)
+  }
+  const imported = new Set(
+    [...text.matchAll(/(?:from\s+|require\()["']([^"']+)["']/g)].map((m) => m[1].replace(/\/.*$/, (rest) => (m[1].startsWith("@") ? rest.split("/").slice(0, 2).join("/") : "")))
+  )
+  for (const dep of MUST_STAY_EXTERNAL.filter((d) => d !== "react-dom")) {
+    if (![...imported].some((i) => i === dep || i.startsWith(`${dep}/`))) problems.push(`${bundle}: does not import ${dep} (bundled, or unused?)`)
+  }
+  // Tell-tale strings of bundled copies.
+  for (const [marker, what] of [
+    ["__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED", "React"],
+    ["useInRouterContext", "react-router"],
+    ["QueryClientContext", "React Query"],
+    ["class Client", "the JS SDK"],
+  ]) {
+    if (text.includes(marker)) problems.push(`${bundle}: contains a bundled copy of ${what}`)
+  }
+  entryReport.push(`  admin bundle ${bundle}: ${kb(Buffer.byteLength(text))}, routes ${ADMIN_ROUTES.join(", ")}, widgets ${ADMIN_WIDGETS.map((w) => w[0]).join(", ")}`)
+}
+
 // Report.
 const groups = {}
 for (const f of files) {

@@ -122,7 +122,8 @@ function loadDevSecrets(file = SECRETS_FILE) {
     secrets = {}
   }
   let changed = false
-  for (const key of ["MPESA_CALLBACK_SECRET", "JWT_SECRET", "COOKIE_SECRET"]) {
+  // MPESA_SETTINGS_KEY encrypts the secrets saved in Settings -> M-Pesa (AES-256-GCM).
+  for (const key of ["MPESA_CALLBACK_SECRET", "JWT_SECRET", "COOKIE_SECRET", "MPESA_SETTINGS_KEY"]) {
     if (typeof secrets[key] !== "string" || !/^[A-Za-z0-9_-]{24,128}$/.test(secrets[key])) {
       secrets[key] = newSecret()
       changed = true
@@ -151,6 +152,7 @@ function buildEnv({ databaseUrl: dbUrl, root = ROOT, base = process.env } = {}) 
     MPESA_CALLBACK_SECRET: secrets.MPESA_CALLBACK_SECRET,
     JWT_SECRET: secrets.JWT_SECRET,
     COOKIE_SECRET: secrets.COOKIE_SECRET,
+    MPESA_SETTINGS_KEY: secrets.MPESA_SETTINGS_KEY,
   }
   const env = { ...base }
   const source = {}
@@ -175,6 +177,13 @@ function buildEnv({ databaseUrl: dbUrl, root = ROOT, base = process.env } = {}) 
   if (process.env.MPESA_EMBEDDED_PG === "1" && dbUrl) {
     env.DATABASE_URL = dbUrl // the embedded server is the point of this flag
     source.DATABASE_URL = "embedded PostgreSQL"
+  }
+  if (base.MPESA_DEV_CREDENTIALS === "admin") {
+    // Start with no Daraja credentials at all: the merchant types them into Settings -> M-Pesa.
+    for (const key of ["MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY"]) {
+      delete env[key]
+      source[key] = "unset (MPESA_DEV_CREDENTIALS=admin)"
+    }
   }
   env.NODE_ENV = env.NODE_ENV || "development"
   env.FORCE_COLOR = env.FORCE_COLOR || (useColor ? "1" : "0")

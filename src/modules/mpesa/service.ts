@@ -4,11 +4,16 @@ import { CallbackApplication } from "./callback-application"
 import { CallbackInbox } from "./callback-inbox"
 import { callbackUrlPattern } from "./callbacks/callback-url"
 import { CompletionLedger } from "./completion-ledger"
-import { createDarajaConnection } from "./daraja-connection"
 import { errorSummary } from "./error-mapping"
 import { MPESA_PAYMENT_CAPTURED } from "./events"
 import { MPESA_OPTIONS } from "./loaders/validate-options"
 import { parseMpesaOptions, type MpesaOptions } from "./options"
+import type { ConnectionCheck } from "./settings/connection-check"
+import { ConfigRuntime } from "./settings/config-runtime"
+import { SecretBox } from "./settings/secret-box"
+import type { SettingsPatch } from "./settings/settings-fields"
+import { SettingsStore } from "./settings/settings-store"
+import { toSettingsView, type SettingsView } from "./settings/settings-view"
 import { PromptLimiter, type PromptAllowance, type PromptAllowanceInput } from "./prompt-limits/prompt-limiter"
 import { PushInitiation, type PushInput } from "./push-initiation"
 import { QuerySettlement } from "./query-settlement"
@@ -18,6 +23,15 @@ import { CallbackStore } from "./stores/callback-store"
 import { LedgerStore, type PaidSettlement } from "./stores/ledger-store"
 import type { CallbackOutcome, CallbackRow, CallbackStatus, Knex, LedgerRow, LedgerStatus, MpesaPaymentView } from "./types"
 import { toPaymentView } from "./views"
+import {
+  timeline,
+  toAdminCallbackView,
+  toAdminTransactionView,
+  type AdminCallbackView,
+  type AdminTransactionView,
+  type TimelineEvent,
+} from "./admin-views"
+import type { LedgerFilters } from "./stores/ledger-store"
 
 /** A clock the module schedules by; injected as `mpesaClock` (tests move it), else the wall clock. */
 export type MpesaClock = { now(): Date }
@@ -48,10 +62,7 @@ export default class MpesaModuleService {
   protected readonly rawOptions_: unknown
   // Built once, lazily: the service is reached through proxies whose property
   // writes may not land on this instance, so mutable state lives in a holder.
-  protected readonly runtime_: { options: MpesaOptions | null; daraja: DarajaClient | null } = {
-    options: null,
-    daraja: null,
-  }
+  protected readonly runtime_: { config: ConfigRuntime | null } = { config: null }
   protected readonly ledger_: LedgerStore
   protected readonly callbacks_: CallbackStore
   protected readonly settlement_: QuerySettlement
@@ -85,12 +96,51 @@ export default class MpesaModuleService {
 
   // ---------------------------------------------------------------- config
 
-  /** The configuration in force: the options the module loader validated at boot. */
+  /**
+   * The configuration in force: the options the module loader validated at
+   * boot with the settings saved in Settings -> M-Pesa on top (as of the last
+   * version check; see settings/config-runtime.ts).
+   */
   getConfig(): MpesaOptions {
-    if (!this.runtime_.options) {
-      this.runtime_.options = optional(() => this.container_[MPESA_OPTIONS]) ?? parseMpesaOptions(this.rawOptions_)
+    return this.configRuntime().options()
+  }
+
+  protected configRuntime(): ConfigRuntime {
+    if (!this.runtime_.config) {
+      const boot = optional(() => this.container_[MPESA_OPTIONS]) ?? parseMpesaOptions(this.rawOptions_)
+      this.runtime_.config = new ConfigRuntime(
+        () => this.container_.__pg_connection__,
+        () => boot,
+        this.rawOptions_ ?? boot,
+        this.logger_
+      )
     }
-    return this.runtime_.options
+    return this.runtime_.config
+  }
+
+  /** Re-reads saved settings if their version moved (`force`: check now rather than within a few seconds). */
+  async refreshConfig(force = false): Promise<MpesaOptions> {
+    return (await this.configRuntime().refresh(force)).options
+  }
+
+  // ---------------------------------------------------------------- settings (admin)
+
+  /** What Settings -> M-Pesa shows: effective values with their source; secrets only as "set, ending in …". */
+  async getSettings(): Promise<SettingsView> {
+    const effective = await this.configRuntime().refresh(true)
+    const row = await new SettingsStore(() => this.container_.__pg_connection__).load().catch(() => null)
+    return toSettingsView(effective, row, SecretBox.fromEnv() !== null)
+  }
+
+  /** Validates and saves settings; every process uses them from its next push on. */
+  async saveSettings(patch: SettingsPatch, actor: string | null = null): Promise<SettingsView> {
+    await this.configRuntime().save(patch, actor)
+    return this.getSettings()
+  }
+
+  /** Fetches an OAuth token with the effective credentials (never an STK Push). */
+  async testConnection(): Promise<ConnectionCheck> {
+    return this.configRuntime().testConnection()
   }
 
   protected now(): Date {
@@ -98,10 +148,7 @@ export default class MpesaModuleService {
   }
 
   protected daraja(): DarajaClient {
-    if (!this.runtime_.daraja) {
-      this.runtime_.daraja = createDarajaConnection(this.getConfig(), () => this.container_.__pg_connection__, this.logger_)
-    }
-    return this.runtime_.daraja
+    return this.configRuntime().daraja()
   }
 
   /** The callback URL's shape, per-push parts as placeholders (never the secret). */
@@ -158,6 +205,44 @@ export default class MpesaModuleService {
     return this.callbacks_.list(filters, { take: page.take ?? 50, skip: page.skip ?? 0 })
   }
 
+  // ---------------------------------------------------------------- admin views
+
+  /** The admin's transactions list: ledger rows in the merchant's words, newest first, with a total. */
+  async listTransactions(
+    filters: LedgerFilters,
+    page: { take?: number; skip?: number } = {}
+  ): Promise<{ transactions: AdminTransactionView[]; count: number }> {
+    const [rows, count] = await Promise.all([
+      this.ledger_.list(filters, { take: page.take ?? 50, skip: page.skip ?? 0 }),
+      this.ledger_.count(filters),
+    ])
+    return { transactions: rows.map(toAdminTransactionView), count }
+  }
+
+  /** Callbacks a person may want to see: rejected, unconfirmed or malformed. */
+  async listSuspiciousCallbacks(page: { take?: number; skip?: number } = {}): Promise<AdminCallbackView[]> {
+    const rows = await this.callbacks_.list(
+      { status: ["suspicious", "unconfirmed", "invalid"] },
+      { take: page.take ?? 50, skip: page.skip ?? 0 }
+    )
+    return rows.map(toAdminCallbackView)
+  }
+
+  /** Every push of the given payment collections (an order's), each with its timeline. */
+  async paymentsWithTimeline(
+    paymentCollectionIds: string[]
+  ): Promise<{ payment: AdminTransactionView; timeline: TimelineEvent[] }[]> {
+    if (!paymentCollectionIds.length) return []
+    const rows = await this.ledger_.list({ paymentCollectionIds }, { take: 50, skip: 0 })
+    const callbacks = rows.length
+      ? await this.callbacks_.list({ transactionIds: rows.map((r) => r.id) }, { take: 500, skip: 0 })
+      : []
+    return rows.map((row) => ({
+      payment: toAdminTransactionView(row),
+      timeline: timeline(row, callbacks.filter((c) => c.transaction_id === row.id)),
+    }))
+  }
+
   // ---------------------------------------------------------------- initiate
 
   /**
@@ -168,6 +253,9 @@ export default class MpesaModuleService {
    * whose outcome is unknown is kept `indeterminate` — never re-prompted.
    */
   async initiateStkPush(input: PushInput): Promise<MpesaPaymentView> {
+    // Settings saved a moment ago (in any process) apply to this very push.
+    await this.configRuntime().refresh(true)
+    this.configRuntime().assertUsable()
     return this.toView(await this.initiation_.initiate(input))
   }
 
@@ -193,6 +281,7 @@ export default class MpesaModuleService {
    * Returns null when the callback is already processed or leased elsewhere.
    */
   async processCallback(callbackId: string): Promise<CallbackOutcome | null> {
+    await this.configRuntime().refresh()
     return this.inbox_.process(callbackId)
   }
 
@@ -217,6 +306,7 @@ export default class MpesaModuleService {
    * authorizePayment); at most one query per lease period per push.
    */
   async refreshIfOverdue(sessionId: string): Promise<MpesaPaymentView | null> {
+    await this.configRuntime().refresh()
     const row = await this.ledger_.findBySession(sessionId)
     if (!row) {
       return null
@@ -233,6 +323,7 @@ export default class MpesaModuleService {
    * work it did.
    */
   async pollDue(options: { limit?: number } = {}): Promise<PollSummary> {
+    await this.configRuntime().refresh()
     return this.reconciler_.pollDue(options.limit)
   }
 

@@ -88,10 +88,14 @@ export class CallbackStore {
       .limit(limit)) as CallbackRow[]
   }
 
-  async list(filters: { status?: CallbackStatus[]; transactionId?: string }, page: { take: number; skip: number }) {
+  async list(
+    filters: { status?: CallbackStatus[]; transactionId?: string; transactionIds?: string[] },
+    page: { take: number; skip: number }
+  ) {
     const q = this.db()(TABLE).whereNull("deleted_at")
     if (filters.status?.length) q.whereIn("status", filters.status)
     if (filters.transactionId) q.where("transaction_id", filters.transactionId)
+    if (filters.transactionIds) q.whereIn("transaction_id", filters.transactionIds)
     return (await q.orderBy("created_at", "desc").limit(page.take).offset(page.skip)) as CallbackRow[]
   }
 }

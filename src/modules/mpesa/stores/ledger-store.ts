@@ -111,16 +111,29 @@ export class LedgerStore {
     return { own, open }
   }
 
-  async list(
-    filters: { status?: LedgerStatus[]; unmatched?: boolean; needsAttention?: boolean; sessionIds?: string[] },
-    page: { take: number; skip: number }
-  ): Promise<LedgerRow[]> {
+  async list(filters: LedgerFilters, page: { take: number; skip: number }): Promise<LedgerRow[]> {
+    const q = this.filtered(filters)
+    return (await q.orderBy("created_at", "desc").limit(page.take).offset(page.skip)) as LedgerRow[]
+  }
+
+  async count(filters: LedgerFilters): Promise<number> {
+    const [{ count }] = (await this.filtered(filters).count({ count: "*" })) as { count: string | number }[]
+    return Number(count)
+  }
+
+  private filtered(filters: LedgerFilters) {
     const q = this.table()
     if (filters.status?.length) q.whereIn("status", filters.status)
     if (filters.unmatched !== undefined) q.where("unmatched", filters.unmatched)
     if (filters.needsAttention) q.whereNotNull("attention_at")
     if (filters.sessionIds?.length) q.whereIn("payment_session_id", filters.sessionIds)
-    return (await q.orderBy("created_at", "desc").limit(page.take).offset(page.skip)) as LedgerRow[]
+    if (filters.paymentCollectionIds?.length) q.whereIn("payment_collection_id", filters.paymentCollectionIds)
+    // Admin search: the phone as normalised 2547XXXXXXXX (exact), the receipt case-insensitively.
+    if (filters.phone) q.where("phone", filters.phone)
+    if (filters.receipt) q.whereRaw("upper(mpesa_receipt_number) = ?", [filters.receipt.toUpperCase()])
+    if (filters.createdFrom) q.where("created_at", ">=", filters.createdFrom)
+    if (filters.createdTo) q.where("created_at", "<", filters.createdTo)
+    return q
   }
 
   // ------------------------------------------------------------ creation and ownership
@@ -453,4 +466,16 @@ function ownership(row: LedgerRow, sessionId: string | null, now: Date) {
     next_completion_at: sessionId ? now : null,
     updated_at: now,
   }
+}
+
+export type LedgerFilters = {
+  status?: LedgerStatus[]
+  unmatched?: boolean
+  needsAttention?: boolean
+  sessionIds?: string[]
+  paymentCollectionIds?: string[]
+  phone?: string
+  receipt?: string
+  createdFrom?: Date
+  createdTo?: Date
 }

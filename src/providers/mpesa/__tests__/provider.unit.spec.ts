@@ -38,8 +38,12 @@ describe("MpesaProviderService", () => {
       expect(() => MpesaProviderService.validateOptions(OPTIONS)).not.toThrow()
     })
 
+    it("accepts options without credentials (they can be saved in Settings -> M-Pesa)", () => {
+      const { consumerKey, consumerSecret, shortcode, passkey, ...rest } = OPTIONS
+      expect(() => MpesaProviderService.validateOptions({ ...rest, consumerKey: "" })).not.toThrow()
+    })
+
     it.each([
-      [{ ...OPTIONS, consumerKey: "" }, /consumerKey: consumerKey is required/],
       [{ ...OPTIONS, shortcode: "12ab" }, /shortcode: shortcode must be 5-7 digits/],
       [{ ...OPTIONS, transactionType: "till" }, /tillNumber: tillNumber is required when transactionType is till/],
       [{ ...OPTIONS, callbackSecret: "short" }, /callbackSecret: callbackSecret must be 24-128 URL-safe characters/],
@@ -52,7 +56,7 @@ describe("MpesaProviderService", () => {
     it("never echoes a secret value in its error", () => {
       let message = ""
       try {
-        MpesaProviderService.validateOptions({ ...OPTIONS, shortcode: "" })
+        MpesaProviderService.validateOptions({ ...OPTIONS, shortcode: "12ab" })
       } catch (e) {
         message = (e as Error).message
       }

@@ -1,0 +1,217 @@
+import type { Browser, Locator, Page, Response } from "playwright-core"
+import { Client } from "pg"
+import { launchBrowser, screenshot } from "../helpers/browser"
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startDevStack, type DevStack } from "../helpers/dev-stack"
+
+/**
+ * The merchant's path, on the real `npm run dev` stack started WITHOUT Daraja credentials in the
+ * environment (MPESA_DEV_CREDENTIALS=admin): log in, Settings -> M-Pesa, type the credentials,
+ * save (the secret shows only as "ending in …"), Test connection, then a paid demo order shows
+ * its receipt in the order widget, and a deliberately unmatched payment shows on the
+ * transactions page. Screenshots in .data/screenshots/admin-*.png; step timings printed.
+ */
+jest.setTimeout(15 * 60_000)
+
+const CREDENTIALS = {
+  consumer_key: "simulator-consumer-key",
+  consumer_secret: "simulator-consumer-secret",
+  shortcode: "174379",
+  passkey: "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919",
+}
+const SECRETS = [CREDENTIALS.consumer_secret, CREDENTIALS.passkey]
+const PAYING_PHONE = "0708374149" // the simulator approves it
+const WAITING_PHONE = "0722000111" // the simulator waits for the virtual phone (or its control API)
+
+const timings: [string, number][] = []
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now()
+  try {
+    return await fn()
+  } finally {
+    timings.push([name, Date.now() - t0])
+  }
+}
+
+let stack: DevStack
+let browser: Browser
+
+afterAll(async () => {
+  console.log(`admin e2e timings:\n${timings.map(([n, ms]) => `  ${n}: ${(ms / 1000).toFixed(1)} s`).join("\n")}`)
+  await browser?.close()
+  await stack?.stop()
+})
+
+function storeApi(publishableKey: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${stack.storeUrl}${path}`, {
+      method,
+      headers: { "content-type": "application/json", "x-publishable-api-key": publishableKey },
+      body: body ? JSON.stringify(body) : undefined,
+    })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : {} }
+  }
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const v = await fn()
+    if (v) return v
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+it("a merchant sets M-Pesa up in the admin, sees the receipt on a paid order and finds an unmatched payment", async () => {
+  stack = await step("boot npm run dev stack (no credentials in the environment)", () =>
+    startDevStack({ database: "mpesa_e2e_admin", env: { MPESA_DEV_CREDENTIALS: "admin" } })
+  )
+  // The demo database is kept between runs (the seed is idempotent): start from no saved settings.
+  const pg = new Client({ connectionString: stack.env.DATABASE_URL })
+  await pg.connect()
+  await pg.query("delete from mpesa_setting")
+  await pg.end()
+
+  const api = storeApi(stack.publishableKey)
+  const { body: regionsBody } = await api("GET", "/store/regions")
+  const region = regionsBody.regions.find((r: { currency_code: string }) => r.currency_code === "kes")
+  const { body: productsBody } = await api("GET", `/store/products?region_id=${region.id}&fields=*variants`)
+  const variantId = productsBody.products[0].variants[0].id
+
+  async function cartWithSession(phone: string) {
+    const { body: c } = await api("POST", "/store/carts", {
+      region_id: region.id,
+      email: "e2e@example.co.ke",
+      items: [{ variant_id: variantId, quantity: 1 }],
+      shipping_address: { first_name: "Amina", last_name: "Otieno", address_1: "Moi Avenue 1", city: "Nairobi", country_code: "ke", postal_code: "00100", phone },
+    })
+    const { body: so } = await api("GET", `/store/shipping-options?cart_id=${c.cart.id}`)
+    await api("POST", `/store/carts/${c.cart.id}/shipping-methods`, { option_id: so.shipping_options[0].id })
+    const { body: pc } = await api("POST", "/store/payment-collections", { cart_id: c.cart.id })
+    const session = await api("POST", `/store/payment-collections/${pc.payment_collection.id}/payment-sessions`, {
+      provider_id: "pp_mpesa_mpesa",
+      data: { phone },
+    })
+    return { cart: c.cart, session }
+  }
+
+  // Before the merchant types anything, M-Pesa cannot be used: the environment has no credentials.
+  const refused = await cartWithSession(PAYING_PHONE)
+  expect(refused.session.status).toBe(500)
+  expect(JSON.stringify(refused.session.body)).toMatch(/not set up yet/)
+
+  browser = await launchBrowser()
+  const page: Page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
+  const adminBodies: string[] = []
+  page.on("response", async (res: Response) => {
+    if (res.url().includes("/admin/mpesa/")) adminBodies.push(await res.text().catch(() => ""))
+  })
+
+  await step("log in at /app (cold Vite load)", async () => {
+    await page.goto(stack.adminUrl, { waitUntil: "domcontentloaded", timeout: 120_000 })
+    const email = page.locator('input[name="email"]')
+    await email.waitFor({ timeout: 120_000 })
+    await page.waitForTimeout(1000) // a cold Vite start may re-optimise and reload once
+    await page.locator('input[name="email"]').fill(ADMIN_EMAIL)
+    await page.locator('input[name="password"]').fill(ADMIN_PASSWORD)
+    await page.locator('button[type="submit"]').click()
+    await page.waitForURL(/\/app\/(orders|products|$)/, { timeout: 120_000 })
+  })
+
+  await step("open Settings -> M-Pesa", async () => {
+    await page.goto(`${stack.adminUrl}/settings`, { waitUntil: "domcontentloaded" })
+    await page.getByRole("link", { name: "M-Pesa", exact: true }).click({ timeout: 60_000 })
+    await page.locator("#consumer_key").waitFor({ timeout: 60_000 })
+  })
+  await expectText(page.getByTestId("mpesa-configured")).toHaveTextOrThrow("Not set up")
+  await screenshot(page, "admin-01-settings-fresh")
+
+  await step("fill and save the credentials", async () => {
+    await page.locator("#consumer_key").fill(CREDENTIALS.consumer_key)
+    await page.locator("#consumer_secret").fill(CREDENTIALS.consumer_secret)
+    await page.locator("#shortcode").fill(CREDENTIALS.shortcode)
+    await page.locator("#passkey").fill(CREDENTIALS.passkey)
+    await page.getByTestId("mpesa-save").click()
+    await page.locator('#passkey[placeholder*="ending in …c919"]').waitFor({ timeout: 30_000 })
+  })
+  await expectText(page.getByTestId("mpesa-configured")).toHaveTextOrThrow("Configured")
+  expect(await page.locator("#consumer_secret").getAttribute("placeholder")).toMatch(/ending in …cret/)
+  await page.locator("#environment").scrollIntoViewIfNeeded() // the admin scrolls an inner pane: show the masked secrets
+  await screenshot(page, "admin-02-settings-saved")
+
+  await step("test connection", async () => {
+    await page.getByTestId("mpesa-test-connection").click()
+    await page.getByTestId("mpesa-connection-result").waitFor({ timeout: 30_000 })
+  })
+  expect(await page.getByTestId("mpesa-connection-result").innerText()).toMatch(/^Connected/)
+  await screenshot(page, "admin-03-test-connection")
+
+  const paid = await step("paid demo order (store API + simulator)", async () => {
+    const { session } = await cartWithSession(PAYING_PHONE)
+    expect(session.status).toBe(200)
+    const sessionId = session.body.payment_collection.payment_sessions[0].id
+    return waitFor("the order", async () => {
+      const { body } = await api("GET", `/store/mpesa/payment-sessions/${sessionId}`)
+      return body.mpesa_payment?.order_id ? body.mpesa_payment : null
+    })
+  })
+
+  await step("see the receipt in the order widget", async () => {
+    await page.goto(`${stack.adminUrl}/orders/${paid.order_id}`, { waitUntil: "domcontentloaded" })
+    await page.getByTestId("mpesa-receipt").getByText(paid.mpesa_receipt_number).waitFor({ timeout: 60_000 })
+  })
+  await page.getByTestId("mpesa-order-payment").scrollIntoViewIfNeeded()
+  await screenshot(page, "admin-04-order-widget")
+
+  const unmatched = await step("an unmatched payment (cart changed while the prompt was open, then paid)", async () => {
+    const { cart, session } = await cartWithSession(WAITING_PHONE)
+    expect(session.status).toBe(200)
+    const checkoutRequestId = session.body.payment_collection.payment_sessions[0].data.checkout_request_id
+    // The shopper adds a second towel: Medusa drops the session (the amount changed)…
+    const item = cart.items[0]
+    const changed = await api("POST", `/store/carts/${cart.id}/line-items/${item.id}`, { quantity: 2 })
+    expect(changed.status).toBe(200)
+    // …and then pays the old prompt on their phone.
+    const approve = await fetch(`${stack.simulatorUrl}/simulator/prompts/${checkoutRequestId}/approve`, { method: "POST" })
+    expect(approve.status).toBe(200)
+    return waitFor("the unmatched payment", async () => {
+      const rows = await page.evaluate(async () => {
+        const res = await fetch("/admin/mpesa/transactions?view=unmatched", { credentials: "include" })
+        return (await res.json()).transactions as { checkout_request_id: string; mpesa_receipt_number: string }[]
+      })
+      return rows.find((r) => r.checkout_request_id === checkoutRequestId) ?? null
+    })
+  })
+
+  await step("find it on the transactions page", async () => {
+    await page.goto(`${stack.adminUrl}/settings/mpesa-transactions`, { waitUntil: "domcontentloaded" })
+    await page.getByTestId("mpesa-view-unmatched").click({ timeout: 60_000 })
+    await page.locator('tr[data-unmatched="true"]').getByText(unmatched.mpesa_receipt_number, { exact: true }).waitFor({ timeout: 30_000 })
+  })
+  await screenshot(page, "admin-05-transactions-unmatched")
+  await page.getByTestId("mpesa-view-all").click()
+  await page.getByText(paid.mpesa_receipt_number, { exact: true }).first().waitFor({ timeout: 30_000 })
+  await screenshot(page, "admin-06-transactions-all")
+
+  await step("region widget", async () => {
+    await page.goto(`${stack.adminUrl}/settings/regions/${region.id}`, { waitUntil: "domcontentloaded" })
+    await page.getByTestId("mpesa-region-status").waitFor({ timeout: 60_000 })
+  })
+  await screenshot(page, "admin-07-region-widget")
+
+  // Nothing the admin's browser received carries a secret.
+  expect(adminBodies.length).toBeGreaterThan(3)
+  for (const body of adminBodies) for (const secret of SECRETS) expect(body).not.toContain(secret)
+})
+
+/** Waits for an element's exact text; the failure names the text found instead. */
+function expectText(locator: Locator) {
+  return {
+    async toHaveTextOrThrow(text: string) {
+      await locator.getByText(text, { exact: true }).waitFor({ timeout: 30_000 }).catch(async () => {
+        throw new Error(`expected "${text}", found "${await locator.innerText().catch(() => "(nothing)")}"`)
+      })
+    },
+  }
+}

@@ -1,0 +1,169 @@
+import { describeResultCode, maskPhone } from "../../lib/daraja"
+import type { CallbackRow, LedgerRow, MpesaPaymentView } from "./types"
+import { toPaymentView } from "./views"
+
+/**
+ * What the admin sees of M-Pesa: a ledger row in the merchant's words (state,
+ * reason, what to do) and the timeline of one push. Never a secret, never a
+ * full phone number, never a raw callback body (it holds the shopper's phone).
+ */
+export type AdminTransactionView = MpesaPaymentView & {
+  created_at: string
+  account_reference: string
+  result_desc: string | null
+  state_label: string
+  /** why it failed / why it needs a person, in words */
+  reason: string | null
+  /** what the merchant can do about it (null: nothing to do) */
+  action: string | null
+  completion_attempts: number
+  completion_error: string | null
+}
+
+export type TimelineEvent = { at: string; kind: string; label: string; detail: string | null; tone: "info" | "success" | "warning" | "error" }
+
+export type AdminCallbackView = {
+  id: string
+  created_at: string
+  status: CallbackRow["status"]
+  note: string | null
+  source_ip: string | null
+  transaction_id: string | null
+  checkout_request_id: string | null
+  result_code: string | null
+  action: string
+}
+
+const STATE_LABELS: Record<LedgerRow["status"], string> = {
+  initiating: "Sending the prompt",
+  pending: "Waiting for the shopper's PIN",
+  indeterminate: "Prompt may have reached the phone (outcome unknown)",
+  paid: "Paid",
+  failed: "Failed",
+  canceled: "Cancelled by the shopper",
+  expired: "Expired",
+}
+
+export function toAdminTransactionView(row: LedgerRow): AdminTransactionView {
+  const view = toPaymentView(row)
+  return {
+    ...view,
+    created_at: iso(row.created_at)!,
+    account_reference: row.account_reference,
+    result_desc: row.result_desc,
+    state_label: stateLabel(row),
+    reason: reason(row),
+    action: action(row),
+    completion_attempts: row.completion_attempts,
+    completion_error: row.completion_error,
+  }
+}
+
+function stateLabel(row: LedgerRow): string {
+  if (row.status === "paid" && row.unmatched) return "Paid, no order (unmatched)"
+  if (row.status === "paid" && row.attention_at && !row.completed_at) return "Paid, order not created (needs attention)"
+  if (row.status === "paid" && !row.completed_at) return "Paid, creating the order"
+  if (row.status === "paid") return "Paid, order created"
+  return STATE_LABELS[row.status]
+}
+
+function reason(row: LedgerRow): string | null {
+  if (row.unmatched) {
+    return row.session_closed_at
+      ? "Paid after Medusa had closed this payment session (the cart changed or another payment method was chosen); no order was created for this money."
+      : "Paid after another prompt of the same cart was already paid; no order was created for this money."
+  }
+  if (row.attention_reason) return row.attention_reason
+  if (row.status === "failed" || row.status === "canceled" || row.status === "expired") {
+    if (row.result_code) return `${describeResultCode(row.result_code).description ?? row.result_desc ?? "Daraja result"} (ResultCode ${row.result_code})`
+    return row.result_desc ?? "No result from Daraja before the prompt expired"
+  }
+  return null
+}
+
+function action(row: LedgerRow): string | null {
+  if (row.unmatched) {
+    return `Refund KES ${row.amount} to ${maskPhone(row.paid_phone ?? row.phone)} from the M-Pesa Org portal (receipt ${row.mpesa_receipt_number ?? "-"}), or match it to an order by hand.`
+  }
+  if (row.status === "paid" && row.attention_at && !row.completed_at) {
+    return "Fix the cause (stock, a changed cart) so the order can be created, or refund the shopper from the M-Pesa Org portal."
+  }
+  if (row.status === "indeterminate") return "Nothing yet: a callback, a status query or the expiry settles it."
+  if (row.status === "failed" && row.result_code && ["2028", "SFC_IC0003", "8"].includes(row.result_code)) {
+    return "Check the shortcode, till number and transaction type in Settings -> M-Pesa."
+  }
+  return null
+}
+
+export function toAdminCallbackView(cb: CallbackRow): AdminCallbackView {
+  return {
+    id: cb.id,
+    created_at: iso(cb.created_at)!,
+    status: cb.status,
+    note: cb.note,
+    source_ip: cb.source_ip,
+    transaction_id: cb.transaction_id,
+    checkout_request_id: cb.checkout_request_id,
+    result_code: cb.result_code,
+    action:
+      cb.status === "suspicious"
+        ? "Nothing was changed by this callback. If it repeats from an unknown address, set MPESA_ALLOWED_CALLBACK_IPS to Safaricom's addresses."
+        : cb.status === "unconfirmed"
+          ? "Daraja never confirmed this result: check the M-Pesa statement in the Org portal for the receipt."
+          : "No action needed.",
+  }
+}
+
+/** One push's story, oldest first, from the ledger row and the callbacks that named it. */
+export function timeline(row: LedgerRow, callbacks: CallbackRow[]): TimelineEvent[] {
+  const events: TimelineEvent[] = []
+  const add = (at: Date | string | null, kind: string, label: string, tone: TimelineEvent["tone"], detail: string | null = null) => {
+    if (at) events.push({ at: iso(at)!, kind, label, detail, tone })
+  }
+  add(row.created_at, "push", `STK Push sent to ${maskPhone(row.phone)} for KES ${row.amount}`, "info", `Account reference ${row.account_reference}`)
+  if (row.checkout_request_id) {
+    add(row.created_at, "prompt", "Daraja accepted the push: the PIN prompt was shown on the phone", "info", row.checkout_request_id)
+  } else if (row.status === "indeterminate") {
+    add(row.created_at, "prompt", "No answer from Daraja to the push: the prompt may have reached the phone", "warning")
+  }
+  for (const cb of [...callbacks].sort((a, b) => +new Date(a.created_at) - +new Date(b.created_at))) {
+    const tone: TimelineEvent["tone"] =
+      cb.status === "applied" ? "success" : cb.status === "suspicious" || cb.status === "invalid" ? "error" : cb.status === "unconfirmed" ? "warning" : "info"
+    const label =
+      cb.status === "duplicate"
+        ? "Duplicate callback ignored"
+        : cb.status === "suspicious"
+          ? "Suspicious callback rejected"
+          : cb.status === "applied"
+            ? `Callback received (ResultCode ${cb.result_code ?? "?"}) and applied`
+            : `Callback received (${cb.status})`
+    add(cb.created_at, `callback_${cb.status}`, label, tone, cb.note)
+  }
+  if (row.confirmed_by === "callback+query") {
+    add(row.settled_at, "query", "Callback confirmed by an STK Push Query before it was trusted", "info")
+  } else if (row.confirmed_by === "query") {
+    add(row.settled_at, "query", "Result learned from an STK Push Query (no callback needed)", "info")
+  }
+  if (row.query_attempts > 0 && row.last_queried_at && row.confirmed_by !== "callback+query") {
+    add(row.last_queried_at, "query_sent", `Status queries sent: ${row.query_attempts}`, "info")
+  }
+  if (row.status === "paid") {
+    add(row.settled_at, "paid", `Paid: receipt ${row.mpesa_receipt_number ?? "-"}`, "success")
+  } else if (row.status === "failed" || row.status === "canceled" || row.status === "expired") {
+    add(row.settled_at ?? row.updated_at, row.status, `${STATE_LABELS[row.status]}${row.result_code ? ` (ResultCode ${row.result_code})` : ""}`, "error", row.result_desc)
+  }
+  if (row.session_closed_at) add(row.session_closed_at, "session_closed", "Medusa closed the payment session", "warning")
+  if (row.unmatched) add(row.settled_at, "unmatched", "Kept as unmatched: no order for this money", "warning")
+  if (row.completion_attempts > 0 && !row.completed_at) {
+    add(row.updated_at, "completion_failed", `Order creation attempts: ${row.completion_attempts}`, "warning", row.completion_error)
+  }
+  if (row.completed_at) {
+    add(row.completed_at, "completed", `Order created${row.completion_attempts > 1 ? ` (after ${row.completion_attempts} attempts)` : ""}`, "success")
+  }
+  if (row.attention_at) add(row.attention_at, "attention", "Flagged: needs attention", "error", row.attention_reason)
+  return events.sort((a, b) => a.at.localeCompare(b.at))
+}
+
+function iso(d: Date | string | null): string | null {
+  return d ? new Date(d).toISOString() : null
+}

@@ -1,0 +1,60 @@
+import { DARAJA_BASE_URLS } from "../../../lib/daraja"
+import { callbackUrlPattern } from "../callbacks/callback-url"
+import type { MpesaOptions } from "../options"
+import type { EffectiveConfig } from "./effective-config"
+import { fieldForOption } from "./effective-config"
+import { lastFour, SETTINGS_KEY_ENV } from "./secret-box"
+import {
+  PLAIN_FIELDS,
+  PLAIN_FIELD_NAMES,
+  SECRET_FIELDS,
+  SECRET_FIELD_NAMES,
+  type PlainField,
+  type SecretField,
+  type SettingsRow,
+  type ValueSource,
+} from "./settings-fields"
+
+export type PlainValueView = { value: string | null; source: ValueSource }
+/** A secret as the admin sees it: whether it is set and its last four characters, never the value. */
+export type SecretValueView = { set: boolean; ending: string | null; source: ValueSource }
+
+export type SettingsView = {
+  version: number
+  updated_at: string | null
+  fields: Record<PlainField, PlainValueView> & Record<SecretField, SecretValueView>
+  /** the exact URL Daraja is given, per-push parts as placeholders */
+  callback_url: string
+  daraja_base_url: string
+  settings_key: { present: boolean; variable: string }
+  /** admin field names of credentials set nowhere */
+  missing: string[]
+  problem: string | null
+  configured: boolean
+}
+
+export function toSettingsView(effective: EffectiveConfig, row: SettingsRow | null, settingsKeyPresent: boolean): SettingsView {
+  const o: MpesaOptions = effective.options
+  const fields = {} as SettingsView["fields"]
+  for (const field of PLAIN_FIELD_NAMES) {
+    const value = o[PLAIN_FIELDS[field]]
+    fields[field] = { value: value === undefined || value === "" ? null : String(value), source: effective.sources[field] }
+  }
+  for (const field of SECRET_FIELD_NAMES) {
+    const source = effective.sources[field]
+    const value = o[SECRET_FIELDS[field]]
+    const ending = source === "saved" ? (row?.[`${field}_last4`] ?? null) : value ? lastFour(String(value)) : null
+    fields[field] = { set: Boolean(value) || source === "saved", ending, source }
+  }
+  return {
+    version: effective.version < 0 ? 0 : effective.version,
+    updated_at: row?.updated_at ? new Date(row.updated_at).toISOString() : null,
+    fields,
+    callback_url: o.callbackBaseUrl ? callbackUrlPattern(o) : "",
+    daraja_base_url: o.baseUrl ?? DARAJA_BASE_URLS[o.environment],
+    settings_key: { present: settingsKeyPresent, variable: SETTINGS_KEY_ENV },
+    missing: effective.missing.map(fieldForOption),
+    problem: effective.problem,
+    configured: !effective.problem && effective.missing.length === 0,
+  }
+}
