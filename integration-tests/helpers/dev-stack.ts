@@ -10,6 +10,8 @@ import net from "net"
  * per file).
  */
 export type DevStack = {
+  /** the demo shop (demo-shop/, served by scripts/lib/demo-shop.js) */
+  shopUrl: string
   storeUrl: string
   adminUrl: string
   simulatorUrl: string
@@ -43,7 +45,9 @@ export async function startDevStack({
 }): Promise<DevStack> {
   const medusaPort = await freePort()
   const simulatorPort = await freePort()
+  const shopPort = await freePort()
   Object.assign(process.env, {
+    MPESA_SHOP_PORT: String(shopPort),
     PORT: String(medusaPort),
     MPESA_SIMULATOR_PORT: String(simulatorPort),
     MPESA_DEV_DATABASE: database,
@@ -56,6 +60,7 @@ export async function startDevStack({
       start: () => Promise<unknown>
       stop: () => Promise<void>
       publishableKey: string | null
+      shopUrl: string | null
       env: Record<string, string>
     }
   }
@@ -66,6 +71,7 @@ export async function startDevStack({
     throw new Error("the demo seed printed no publishable API key")
   }
   return {
+    shopUrl: stack.shopUrl ?? `http://localhost:${shopPort}`,
     storeUrl: `http://localhost:${medusaPort}`,
     adminUrl: `http://localhost:${medusaPort}/app`,
     simulatorUrl: `http://127.0.0.1:${simulatorPort}`,

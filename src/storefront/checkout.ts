@@ -1,4 +1,5 @@
 import type { MpesaClient } from "./client"
+import { parseKenyanPhone } from "./phone"
 import type { MpesaPayment } from "./types"
 
 /**
@@ -39,6 +40,13 @@ export type MpesaCheckoutState =
   | { status: "rate_limited"; message: string; retryAt: number }
   | { status: "error"; message: string }
 
+/**
+ * Daraja ends a push with ResultCode 17 ("rule limited") when the same phone was asked for the same amount
+ * less than 2 minutes before, whatever became of that earlier prompt. So after a cancel or a wrong PIN the
+ * same number can be prompted again only 2 minutes after the last prompt; another number at once.
+ */
+export const SAME_NUMBER_WAIT_MS = 120_000
+
 export type MpesaCheckoutOptions = {
   client: MpesaClient
   cartId: string
@@ -56,6 +64,13 @@ export function createMpesaCheckout(options: MpesaCheckoutOptions) {
   let paymentCollectionId = options.paymentCollectionId ?? null
   let state: MpesaCheckoutState = { status: "idle" }
   let lastPhone: string | null = null
+  /** msisdn -> when Daraja last accepted a prompt to it from this checkout */
+  const promptedAt = new Map<string, number>()
+  const sameNumberRetryAt = (phone: string): number => {
+    const msisdn = parseKenyanPhone(phone)
+    const at = msisdn ? promptedAt.get(msisdn) : undefined
+    return at !== undefined && Date.now() < at + SAME_NUMBER_WAIT_MS ? at + SAME_NUMBER_WAIT_MS : 0
+  }
   let controller: AbortController | null = null
   const listeners = new Set<(s: MpesaCheckoutState) => void>()
 
@@ -108,6 +123,8 @@ export function createMpesaCheckout(options: MpesaCheckoutOptions) {
   async function pay(phone: string): Promise<MpesaCheckoutState> {
     if (state.status === "sending" || state.status === "waiting") return state
     if (state.status === "rate_limited" && Date.now() < state.retryAt) return state
+    // A repeat within Daraja's 2-minute window would only end in ResultCode 17: wait, or use another number.
+    if (sameNumberRetryAt(phone)) return state
     const signal = begin()
     lastPhone = phone
     set({ status: "sending", message: "Sending the M-Pesa prompt to your phone…" })
@@ -131,11 +148,13 @@ export function createMpesaCheckout(options: MpesaCheckoutOptions) {
       )
       return state
     }
+    const msisdn = parseKenyanPhone(phone)
+    if (msisdn) promptedAt.set(msisdn, Date.now())
     const promptExpiresAt = Date.now() + promptMs
     set({
       status: "waiting",
       sessionId: started.sessionId,
-      message: "Check your phone: enter your M-Pesa PIN to pay.",
+      message: "Check your phone: enter your M-Pesa PIN.",
       uncertain: false,
       promptExpiresAt,
       payment: null,
@@ -174,6 +193,8 @@ export function createMpesaCheckout(options: MpesaCheckoutOptions) {
 
   return {
     getState: () => state,
+    /** When Pay with this number is possible again (ms since epoch), or 0 when it is now: see SAME_NUMBER_WAIT_MS. */
+    sameNumberRetryAt,
     subscribe(listener: (s: MpesaCheckoutState) => void): () => void {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -4,7 +4,7 @@
  */
 export { createMpesaClient, DEFAULT_POLLING, MPESA_PROVIDER_ID } from "./client"
 export type { FollowOptions, MpesaClient, MpesaClientOptions, PollingOptions } from "./client"
-export { createMpesaCheckout } from "./checkout"
+export { createMpesaCheckout, SAME_NUMBER_WAIT_MS } from "./checkout"
 export type { MpesaCheckout, MpesaCheckoutOptions, MpesaCheckoutState } from "./checkout"
 export { checkPhone, maskPhone, parseKenyanPhone } from "./phone"
 export type { PhoneCheck } from "./phone"

@@ -189,8 +189,15 @@ describe("createMpesaCheckout: the state machine a UI renders", () => {
         return { status: 200, body: { mpesa_payment: payment({ session_id: "payses_2", state: "paid", order_id: "order_1", mpesa_receipt_number: "R3", message: "Payment received." }) } }
       return undefined
     })
+    const t0 = Date.now()
     const first = await settle(c.pay("0712 345 678"))
     expect(first).toMatchObject({ status: "failed", reason: "canceled", retryable: true, message: "You cancelled the prompt." })
+    // Daraja's rule: the same number and amount again within 2 minutes ends in ResultCode 17, so no request yet.
+    expect(c.sameNumberRetryAt("0712345678")).toBe(t0 + 120_000)
+    expect(await c.retry()).toBe(first)
+    expect(store.calls.filter((x) => x.path === PC)).toHaveLength(1)
+    await jest.advanceTimersByTimeAsync(t0 + 120_000 - Date.now())
+    expect(c.sameNumberRetryAt("0712345678")).toBe(0)
     const second = await settle(c.retry())
     expect(second).toMatchObject({ status: "paid", orderId: "order_1", receipt: "R3" })
     expect(seen).toEqual(["sending", "waiting", "failed", "sending", "waiting", "paid"])
@@ -200,6 +207,24 @@ describe("createMpesaCheckout: the state machine a UI renders", () => {
     ])
     // The collection was asked for once and reused.
     expect(store.calls.filter((x) => x.path === "/store/payment-collections")).toHaveLength(1)
+  })
+
+  it("after a failure another number can be prompted at once", async () => {
+    let sessions = 0
+    const { c, store } = checkout((m, p) => {
+      if (m === "POST" && p === PC) return sessionCreated(`payses_${++sessions}`)
+      if (p === "/store/mpesa/payment-sessions/payses_1")
+        return { status: 200, body: { mpesa_payment: payment({ state: "failed", result_code: "2001", retryable: true, message: "Wrong PIN." }) } }
+      if (p === "/store/mpesa/payment-sessions/payses_2") return { status: 200, body: { mpesa_payment: payment({ state: "paid", order_id: "order_2" }) } }
+      return undefined
+    })
+    await settle(c.pay("0712345678"))
+    expect(c.sameNumberRetryAt("0722 000 111")).toBe(0)
+    expect(await settle(c.pay("0722 000 111"))).toMatchObject({ status: "paid", orderId: "order_2" })
+    expect(store.calls.filter((x) => x.path === PC).map((x) => (x.body as { data: { phone: string } }).data.phone)).toEqual([
+      "254712345678",
+      "254722000111",
+    ])
   })
 
   it("a non-retryable failure cannot be retried", async () => {

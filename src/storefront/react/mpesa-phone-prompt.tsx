@@ -47,6 +47,8 @@ export function MpesaPhonePrompt(props: MpesaPhonePromptProps) {
   const waitUntil = state.status === "rate_limited" ? state.retryAt : state.status === "waiting" ? state.promptExpiresAt : null
   const remaining = useRemaining(waitUntil)
   const limited = state.status === "rate_limited" && remaining > 0
+  // After a failed prompt the same number can be asked again only 2 minutes later (Daraja's rule).
+  const cooldown = useRemaining(state.status === "failed" || state.status === "error" ? checkout.sameNumberRetryAt(phone) || null : null)
 
   // Focus follows the step: the field on a phone error, the status panel when something happened.
   useEffect(() => {
@@ -134,8 +136,8 @@ export function MpesaPhonePrompt(props: MpesaPhonePromptProps) {
               {fieldError}
             </p>
           )}
-          <button className="mpesa-prompt__pay" type="submit" disabled={busy || limited} aria-disabled={busy || limited}>
-            {state.status === "sending" ? "Sending the prompt…" : state.status === "waiting" ? "Waiting for your PIN…" : payLabel}
+          <button className="mpesa-prompt__pay" type="submit" disabled={busy || limited || cooldown > 0}>
+            {state.status === "sending" ? "Sending the prompt…" : state.status === "waiting" ? "Waiting for M-Pesa…" : payLabel}
           </button>
         </form>
       )}
@@ -154,6 +156,12 @@ export function MpesaPhonePrompt(props: MpesaPhonePromptProps) {
           </p>
         )}
         {state.status === "failed" && !state.retryable && <p className="mpesa-prompt__hint">Trying again right now will not help.</p>}
+        {cooldown > 0 && !limited && (
+          <p className="mpesa-prompt__countdown">
+            M-Pesa accepts a new prompt to this number in{" "}
+            <span className="mpesa-prompt__time">{formatCountdown(cooldown)}</span>, or pay now with another M-Pesa number.
+          </p>
+        )}
         {limited && (
           <p className="mpesa-prompt__countdown">
             You can try again in <span className="mpesa-prompt__time">{formatCountdown(remaining)}</span>
@@ -170,7 +178,7 @@ export function MpesaPhonePrompt(props: MpesaPhonePromptProps) {
 }
 
 const HEADINGS: Partial<Record<MpesaCheckoutState["status"], string>> = {
-  waiting: "Check your phone",
+  waiting: "Prompt sent",
   failed: "Payment not completed",
   unknown: "Do not pay twice",
   rate_limited: "Please wait",
