@@ -53,6 +53,14 @@ export async function startDevStack({
     MPESA_DEV_DATABASE: database,
     ...env,
   })
+  // Under scripts/test.js the database server is the test run's own (DB_* env; with MPESA_EMBEDDED_PG=1 an
+  // embedded one private to this worktree): point the stack at it instead of starting a second server.
+  if (process.env.DB_HOST) {
+    const user = encodeURIComponent(process.env.DB_USERNAME || "postgres")
+    const password = process.env.DB_PASSWORD ? `:${encodeURIComponent(process.env.DB_PASSWORD)}` : ""
+    process.env.DATABASE_URL = `postgres://${user}${password}@${process.env.DB_HOST}:${process.env.DB_PORT || 5432}/${database}`
+    delete process.env.MPESA_EMBEDDED_PG
+  }
   // Plain require on purpose: scripts/dev.js is the very code `npm run dev` runs.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const dev = require("../../scripts/dev.js") as {
