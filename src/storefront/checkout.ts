@@ -121,7 +121,9 @@ export function createMpesaCheckout(options: MpesaCheckoutOptions) {
 
   /** The shopper pressed Pay: validate, send the prompt, follow it to an outcome. */
   async function pay(phone: string): Promise<MpesaCheckoutState> {
-    if (state.status === "sending" || state.status === "waiting") return state
+    // While a prompt may still be paid (waiting) or its outcome is unknown, a new prompt could make the
+    // shopper pay twice: only check() may follow an unknown outcome.
+    if (state.status === "sending" || state.status === "waiting" || state.status === "unknown") return state
     if (state.status === "rate_limited" && Date.now() < state.retryAt) return state
     // A repeat within Daraja's 2-minute window would only end in ResultCode 17: wait, or use another number.
     if (sameNumberRetryAt(phone)) return state

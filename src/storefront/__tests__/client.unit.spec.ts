@@ -290,6 +290,8 @@ describe("createMpesaCheckout: the state machine a UI renders", () => {
       return undefined
     })
     expect(await settle(c.pay("0712345678"))).toMatchObject({ status: "unknown" })
+    // No new prompt while the first may still be paid, not even to another number.
+    expect(await c.pay("0722000111")).toMatchObject({ status: "unknown" })
     verdict = true
     expect(await settle(c.check())).toMatchObject({ status: "paid", orderId: "order_7" })
     expect(store.calls.filter((x) => x.path === PC)).toHaveLength(1)
