@@ -41,8 +41,10 @@ async function shopper(): Promise<{ context: BrowserContext; shop: Page; phone: 
 }
 
 /** Product page -> cart -> prefilled Nairobi address -> delivery -> the M-Pesa step. Returns the cart id. */
-async function toPayment(shop: Page): Promise<string> {
+async function toPayment(shop: Page, shot?: string): Promise<string> {
   await shop.goto(stack.shopUrl)
+  await shop.getByRole("button", { name: "Add to cart" }).waitFor()
+  if (shot) await screenshot(shop, shot)
   await shop.getByRole("button", { name: "Add to cart" }).click()
   await shop.waitForURL("**/checkout")
   await shop.getByRole("button", { name: "Continue to payment" }).click()
@@ -111,7 +113,7 @@ async function pushesOfCart(cartId: string): Promise<Array<{ status: string; res
 it("buys the towel: prompt on the virtual phone, approve, confirmation with order number and M-Pesa receipt", async () => {
   const { context, shop, phone } = await shopper()
   const started = Date.now()
-  const cartId = await toPayment(shop)
+  const cartId = await toPayment(shop, "storefront-0-product")
 
   // The prompt is sent only now, at Pay (never at "continue to payment").
   await shop.getByRole("button", { name: "Pay KES 1,700 with M-Pesa" }).click()
