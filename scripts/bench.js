@@ -123,7 +123,7 @@ async function main() {
   try {
     let t = Date.now()
     await run(medusaBin, ["db:migrate"], env)
-    await run(medusaBin, ["exec", "./src/scripts/seed-demo.ts"], env)
+    await run(medusaBin, ["exec", "./src/scripts/seed-bench.ts"], env) // the demo store + the system provider (baseline)
     log(`database migrated and seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`)
 
     t = Date.now()

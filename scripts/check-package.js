@@ -6,7 +6,8 @@
  *      (a wildcard entry is checked on a concrete instance, e.g. modules/mpesa);
  *   3. every relative require()/import in a shipped .js or .d.ts resolves to a shipped file, so an
  *      exclusion in "files" can't strip something the runtime needs;
- *   4. the "bin" scripts ship.
+ *   4. the storefront browser bundles import nothing but React (and each other);
+ *   5. the "bin" scripts ship.
  * Prints the file count and sizes; exits 1 with the list of problems otherwise. Plain Node, no deps.
  */
 "use strict"
@@ -41,6 +42,7 @@ const FORBIDDEN = [
 const NO_TYPES = {
   "./package.json": "not code",
   "./admin": "admin extensions bundle, loaded by Medusa's admin build, not imported from TypeScript",
+  "./storefront/styles.css": "a stylesheet",
 }
 
 // Concrete instances that wildcard entries must resolve for (any other wildcard needs one match).
@@ -167,7 +169,16 @@ for (const f of files) {
   }
 }
 
-// 4. bin scripts.
+// 4. Browser bundles of the storefront import nothing but React and each other (no server code).
+for (const f of files.filter((f) => f.startsWith(".medusa/server/storefront/") && /\.[cm]js$/.test(f))) {
+  const text = fs.readFileSync(path.join(root, f), "utf8")
+  const specs = [...text.matchAll(/\b(?:from|import|require\()\s*["']([^"']+)["']/g)].map((m) => m[1])
+  for (const spec of specs) {
+    if (!/^(react|react\/jsx-runtime|\.\/index\.[cm]js)$/.test(spec)) problems.push(`${f} imports ${spec} (a storefront bundle may import only react)`)
+  }
+}
+
+// 5. bin scripts.
 const bins = typeof pkg.bin === "string" ? { [pkg.name]: pkg.bin } : pkg.bin || {}
 for (const [name, p] of Object.entries(bins)) {
   if (!shipped.has(strip(p))) problems.push(`bin ${name}: missing ${strip(p)}`)

@@ -6,7 +6,8 @@
 //      with secrets generated once and kept in .data/dev-secrets.json;
 //   3. the Daraja simulator (node bin/daraja-simulator.js --port 4010);
 //   4. `medusa db:migrate`, the demo seed, the admin user;
-//   5. `medusa develop` (store API + admin on http://localhost:9000).
+//   5. `medusa develop` (store API + admin on http://localhost:9000);
+//   6. the demo shop on http://localhost:8000 (scripts/lib/demo-shop.js).
 //
 // Ctrl-C (or SIGTERM) stops Medusa, the simulator and an embedded PostgreSQL.
 // `scripts/dev-smoke.js` reuses the exported functions to boot and stop the stack.
@@ -17,12 +18,14 @@ const fs = require("fs")
 const http = require("http")
 const path = require("path")
 const { ensurePostgres, databaseUrl, canConnect, ROOT } = require("./lib/database")
+const { startDemoShop } = require("./lib/demo-shop")
 
 // Defaults everyone expects; the variables let a second stack run beside the first (e.g. one per
 // git worktree) without fighting over ports or the demo database.
 const DEMO_DATABASE = process.env.MPESA_DEV_DATABASE || "medusa_mpesa_demo"
 const SIMULATOR_PORT = Number(process.env.MPESA_SIMULATOR_PORT || 4010)
 const MEDUSA_PORT = Number(process.env.PORT || 9000)
+const SHOP_PORT = Number(process.env.MPESA_SHOP_PORT || 8000)
 const ADMIN_EMAIL = "admin@mpesa.local"
 const ADMIN_PASSWORD = "supersecret"
 const DEMO_API_KEY_TITLE = "Demo storefront"
@@ -31,7 +34,7 @@ const IS_WINDOWS = process.platform === "win32"
 
 // ---------------------------------------------------------------- output ---
 
-const COLORS = { dev: 36, smoke: 36, postgres: 34, simulator: 35, migrate: 33, seed: 32, user: 32, medusa: 90 }
+const COLORS = { shop: 32, dev: 36, smoke: 36, postgres: 34, simulator: 35, migrate: 33, seed: 32, user: 32, medusa: 90 }
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR
 
 function tagText(tag) {
@@ -153,6 +156,9 @@ function buildEnv({ databaseUrl: dbUrl, root = ROOT, base = process.env } = {}) 
     JWT_SECRET: secrets.JWT_SECRET,
     COOKIE_SECRET: secrets.COOKIE_SECRET,
     MPESA_SETTINGS_KEY: secrets.MPESA_SETTINGS_KEY,
+    // The demo shop calls the store API from the browser.
+    STORE_CORS: `http://localhost:${SHOP_PORT},http://127.0.0.1:${SHOP_PORT}`,
+    AUTH_CORS: `http://localhost:${MEDUSA_PORT},http://localhost:${SHOP_PORT},http://127.0.0.1:${SHOP_PORT}`,
   }
   const env = { ...base }
   const source = {}
@@ -580,6 +586,7 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
     services: [],
     simulator: null,
     medusa: null,
+    shopUrl: null,
     stopped: false,
     start,
     stop,
@@ -600,6 +607,7 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
       await step(null, async () => {
         await assertPortFree(MEDUSA_PORT, "Medusa")
         await assertPortFree(SIMULATOR_PORT, "Daraja simulator")
+        await assertPortFree(SHOP_PORT, "demo shop (set MPESA_SHOP_PORT)")
       })
       await step("database", async () => {
         stack.db = await resolveDatabase()
@@ -652,6 +660,16 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
                   : null,
         })
       })
+      await step("shop", async () => {
+        const shop = await startDemoShop({
+          port: SHOP_PORT,
+          storeUrl: `http://localhost:${MEDUSA_PORT}`,
+          publishableKey: stack.publishableKey,
+          simulatorUrl: `http://127.0.0.1:${SIMULATOR_PORT}`,
+        })
+        stack.shopUrl = shop.url
+        stack.services.push({ tag: "shop", running: true, stop: shop.stop }) // stopped first
+      })
       return stack
     } catch (e) {
       await stop()
@@ -681,10 +699,11 @@ async function startStack(options) {
   return createStack(options).start()
 }
 
-function printBanner({ publishableKey, db, timings }) {
+function printBanner({ publishableKey, db, timings, shopUrl }) {
   const lines = [
     "M-Pesa Express demo store is up",
     "",
+    `Shop             ${shopUrl}   (buy the towel, pay on the virtual phone)`,
     `Store API        http://localhost:${MEDUSA_PORT}`,
     `Publishable key  ${publishableKey || "(not found: see the [seed] lines above)"}`,
     "                 (send it as the x-publishable-api-key header on /store routes)",
@@ -741,6 +760,7 @@ module.exports = {
   DEMO_DATABASE,
   SIMULATOR_PORT,
   MEDUSA_PORT,
+  SHOP_PORT,
   adminUserExists,
   buildEnv,
   createStack,

