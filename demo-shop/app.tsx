@@ -293,7 +293,8 @@ function OrderPage({ store, id, receipt }: { store: Store; id: string; receipt: 
           </li>
         ))}
       </ul>
-      <p className="muted">We sent a confirmation to {order.email}.</p>
+      {/* The demo store has no email provider, so it promises no email: a real shop says what it sends. */}
+      <p className="muted">Keep your M-Pesa receipt number: the shop can find your order with it.</p>
     </section>
   )
 }

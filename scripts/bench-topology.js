@@ -64,7 +64,8 @@ async function runDeployment({ label, kind, db, sim }) {
     extra: { LOG_LEVEL: "warn", MPESA_POLL_INTERVAL_MS: "5000", MPESA_LIMITS_ENABLED: "false" },
   })
   let t = Date.now()
-  const { publishableKey } = await topology.prepareStore({ databaseUrl: dbUrl, env })
+  // The bench's seed: the demo store plus Medusa's system provider, the ceiling's baseline.
+  const { publishableKey } = await topology.prepareStore({ databaseUrl: dbUrl, env, seedScript: "./src/scripts/seed-bench.ts" })
   log(`${label}: store migrated and seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`)
   const { freePort } = require("./lib/database")
   const plan = kind === "topology" ? [["server-a", "server"], ["server-b", "server"], ["worker", "worker"]] : [["medusa", "shared"]]

@@ -283,7 +283,7 @@ module.exports = {
  * A fresh store database for a topology run: dropped if it exists, created, migrated and seeded
  * with the demo store (scripts/dev.js's own steps). Returns the URL and the publishable key.
  */
-async function prepareStore({ databaseUrl, env }) {
+async function prepareStore({ databaseUrl, env, seedScript = null }) {
   const dev = require("../dev")
   const { Client } = require("pg")
   const u = new URL(databaseUrl)
@@ -300,7 +300,14 @@ async function prepareStore({ databaseUrl, env }) {
   }
   const withDb = { ...env, DATABASE_URL: databaseUrl }
   await dev.migrate(withDb)
-  const { publishableKey } = await dev.seed(withDb, databaseUrl)
+  let publishableKey
+  if (seedScript) {
+    // e.g. the bench's seed (the demo store plus the system provider as a baseline)
+    await dev.runMedusa("seed", ["exec", seedScript], { env: withDb })
+    publishableKey = await dev.readPublishableKey(databaseUrl)
+  } else {
+    ;({ publishableKey } = await dev.seed(withDb, databaseUrl))
+  }
   if (!publishableKey) throw new Error("the demo seed printed no publishable API key")
   return { publishableKey }
 }

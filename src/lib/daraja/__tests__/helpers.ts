@@ -26,7 +26,8 @@ export function makeClient(overrides: Partial<DarajaClientOptions> = {}): Daraja
     baseUrl: BASE_URL,
     consumerKey: CONSUMER_KEY,
     consumerSecret: CONSUMER_SECRET,
-    timeoutMs: 500,
+    // Generous: a loaded machine must not turn a normal answer into a timeout. Timeout tests set their own.
+    timeoutMs: 10_000,
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
     now: () => FIXED_NOW,
     ...overrides,
