@@ -1,4 +1,4 @@
-import net from "net"
+import { freePort } from "./env"
 
 /**
  * The real `npm run dev` stack (PostgreSQL database, Daraja simulator, migrations, seed, admin
@@ -22,17 +22,6 @@ export type DevStack = {
 
 export const ADMIN_EMAIL = "admin@mpesa.local"
 export const ADMIN_PASSWORD = "supersecret"
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 export async function startDevStack({
   database,

@@ -9,6 +9,7 @@ import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { SecretBox } from "../../src/modules/mpesa/settings/secret-box"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
+import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort } from "../helpers/env"
 import { StoreCheckout } from "../helpers/store-checkout"
 
@@ -26,22 +27,7 @@ const GOOD = {
 const SECRETS = [GOOD.consumer_secret, GOOD.passkey, "initiator-Pa55word-xyz"]
 
 // Everything this process writes (Medusa's logs included), to prove no secret saved in the admin is logged.
-const output: string[] = []
-for (const stream of [process.stdout, process.stderr]) {
-  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    output.push(typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk))
-    return write(chunk, ...rest)
-  }) as typeof stream.write
-}
-// With several spec files jest routes console.* (Medusa's winston console transport) through its own buffer.
-for (const level of ["log", "info", "warn", "error", "debug"] as const) {
-  const original = console[level].bind(console)
-  console[level] = (...args: unknown[]) => {
-    output.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "))
-    original(...args)
-  }
-}
+const output = captureProcessOutput()
 
 applyTestEnv(ENV_CREDENTIALS)
 process.env.MPESA_SETTINGS_KEY = SETTINGS_KEY

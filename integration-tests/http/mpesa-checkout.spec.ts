@@ -7,6 +7,7 @@ import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { callbackUrlForPush } from "../../src/modules/mpesa/callbacks/callback-url"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
+import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort, TEST_CALLBACK_SECRET, MPESA_TEST_ENV } from "../helpers/env"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
 import { successCallbackBody } from "../helpers/stk-callback"
@@ -15,14 +16,7 @@ applyTestEnv()
 jest.setTimeout(120_000)
 
 // Everything Medusa's process writes, to prove no log line carries the callback secret.
-const output: string[] = []
-for (const stream of [process.stdout, process.stderr]) {
-  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    output.push(typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk))
-    return write(chunk, ...rest)
-  }) as typeof stream.write
-}
+const output = captureProcessOutput()
 
 let sim: DarajaSimulator
 beforeAll(async () => {
