@@ -22,6 +22,10 @@ function redisModules(redisUrl: string | undefined) {
       resolve: "@medusajs/medusa/event-bus-redis",
       options: {
         redisUrl,
+        // BullMQ's default is one event at a time per worker process: a worker would then confirm
+        // payments and complete carts strictly one after another while it waits on PostgreSQL and
+        // Daraja. Every subscriber of ours is idempotent and guarded, so events may overlap.
+        workerOptions: { concurrency: Number(process.env.MEDUSA_EVENT_WORKER_CONCURRENCY || 10) },
         // Keep finished jobs briefly for inspection instead of forever.
         jobOptions: { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 3600, count: 1000 } },
       },
