@@ -111,6 +111,20 @@ const MpesaSettingsPage = () => {
     const f = settings.fields[name]
     return f.set ? `Set${f.ending ? `, ending in …${f.ending}` : ""} (${f.source === "saved" ? "saved here" : f.source}). Leave empty to keep` : "Not set"
   }
+  /** A write-only secret: never filled from the server, only replaced (empty keeps the stored one). */
+  const secretField = (name: SecretName, label: string, hint: string) => (
+    <Field id={name} label={label} error={errorFor(name)} hint={hint}>
+      <Input
+        id={name}
+        type="password"
+        autoComplete="new-password"
+        disabled={!canStoreSecrets}
+        placeholder={secretPlaceholder(name)}
+        value={form[name]}
+        onChange={set(name)}
+      />
+    </Field>
+  )
   const type = form.transaction_type || settings.fields.transaction_type.value || "paybill"
   const canStoreSecrets = settings.settings_key.present
 
@@ -202,17 +216,7 @@ const MpesaSettingsPage = () => {
           <Field id="consumer_key" label="Consumer key" source={effective("consumer_key").source} effective={effective("consumer_key").value} error={errorFor("consumer_key")}>
             <Input id="consumer_key" autoComplete="off" value={form.consumer_key} onChange={set("consumer_key")} />
           </Field>
-          <Field id="consumer_secret" label="Consumer secret" error={errorFor("consumer_secret")} hint="Write-only: never shown again once saved.">
-            <Input
-              id="consumer_secret"
-              type="password"
-              autoComplete="new-password"
-              disabled={!canStoreSecrets}
-              placeholder={secretPlaceholder("consumer_secret")}
-              value={form.consumer_secret}
-              onChange={set("consumer_secret")}
-            />
-          </Field>
+          {secretField("consumer_secret", "Consumer secret", "Write-only: never shown again once saved.")}
         </Section>
 
         <Section title="Business" description="Where the money goes.">
@@ -243,17 +247,7 @@ const MpesaSettingsPage = () => {
               <Input id="till_number" inputMode="numeric" value={form.till_number} onChange={set("till_number")} />
             </Field>
           ) : null}
-          <Field id="passkey" label="Passkey (Lipa na M-Pesa Online)" error={errorFor("passkey")} hint="Write-only. Production passkeys arrive by email after Go Live.">
-            <Input
-              id="passkey"
-              type="password"
-              autoComplete="new-password"
-              disabled={!canStoreSecrets}
-              placeholder={secretPlaceholder("passkey")}
-              value={form.passkey}
-              onChange={set("passkey")}
-            />
-          </Field>
+          {secretField("passkey", "Passkey (Lipa na M-Pesa Online)", "Write-only. Production passkeys arrive by email after Go Live.")}
         </Section>
 
         <Section title="Prompt text" description="What the shopper sees on their phone. {ref} becomes 8 characters of the payment session.">
@@ -289,17 +283,7 @@ const MpesaSettingsPage = () => {
           <Field id="initiator_name" label="Initiator name" source={effective("initiator_name").source} effective={effective("initiator_name").value} error={errorFor("initiator_name")}>
             <Input id="initiator_name" autoComplete="off" value={form.initiator_name} onChange={set("initiator_name")} />
           </Field>
-          <Field id="initiator_password" label="Initiator password" error={errorFor("initiator_password")} hint="Write-only.">
-            <Input
-              id="initiator_password"
-              type="password"
-              autoComplete="new-password"
-              disabled={!canStoreSecrets}
-              placeholder={secretPlaceholder("initiator_password")}
-              value={form.initiator_password}
-              onChange={set("initiator_password")}
-            />
-          </Field>
+          {secretField("initiator_password", "Initiator password", "Write-only.")}
         </Section>
 
         <div className="flex flex-col gap-y-3 px-6 py-4">
