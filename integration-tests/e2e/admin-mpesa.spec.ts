@@ -192,6 +192,9 @@ it("a merchant sets M-Pesa up in the admin, sees the receipt on a paid order and
   await screenshot(page, "admin-05-transactions-unmatched")
   await page.getByTestId("mpesa-view-all").click()
   await page.getByText(paid.mpesa_receipt_number, { exact: true }).first().waitFor({ timeout: 30_000 })
+  // The tab the merchant is looking at is the one marked active.
+  expect(await page.getByTestId("mpesa-view-all").getAttribute("data-state")).toBe("active")
+  expect(await page.getByTestId("mpesa-view-unmatched").getAttribute("data-state")).toBe("inactive")
   await screenshot(page, "admin-06-transactions-all")
 
   await step("region widget", async () => {
