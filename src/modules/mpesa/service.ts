@@ -509,7 +509,7 @@ export default class MpesaModuleService {
 
   /** Reversals confirmed too late for the Medusa refund that asked for them: to be recorded in Medusa now. */
   async listUnrecordedMedusaReversals(limit = 10): Promise<{ refund: RefundView; payment_session_id: string | null; medusa_amount: string }[]> {
-    const settledBefore = new Date(this.now().getTime() - this.getConfig().reversalWaitMs - 5_000)
+    const settledBefore = new Date(this.now().getTime() - this.getConfig().reversalWaitMs - 2_000)
     const rows: RefundRow[] = await this.refundStore_.listUnrecordedMedusaReversals(settledBefore, limit)
     const out: { refund: RefundView; payment_session_id: string | null; medusa_amount: string }[] = []
     for (const r of rows) {
