@@ -2,6 +2,7 @@ import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
+import { createOrderPaymentCollectionWorkflow } from "@medusajs/medusa/core-flows"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { resultUrl } from "../../src/modules/mpesa/callbacks/result-url"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
@@ -435,6 +436,37 @@ medusaIntegrationTestRunner({
       // Attaching again is refused; nothing changes.
       const again = await adminPost(path, { cart_id: paid.cartId })
       expect(again.status).toBe(400)
+    })
+
+    it("attaches unmatched money to an order with an unpaid amount of exactly that much, and refuses a paid order", async () => {
+      const paid = await unmatchedAfterCartChange()
+      const path = `/admin/mpesa/transactions/${paid.transactionId}/attach`
+      const order = await paidOrder(PHONE_MANUAL_2)
+
+      const both = await adminPost(path, { cart_id: paid.cartId, order_id: order.orderId })
+      expect(both.status).toBe(400)
+      expect(both.data.message).toMatch(/either cart_id .* or order_id/)
+      const fullyPaid = await adminPost(path, { order_id: order.orderId })
+      expect(fullyPaid.status).toBe(400)
+      expect(fullyPaid.data.message).toMatch(/order_id: order #\d+ has nothing left to pay, so this money is extra/)
+
+      // The order now owes KES 1,700 more (as after an order edit): the money pays that.
+      const { result: pc } = await createOrderPaymentCollectionWorkflow(container()).run({
+        input: { order_id: order.orderId, amount: CART_TOTAL },
+      })
+      const res = await adminPost(path, { order_id: order.orderId })
+      expect(res.status).toBe(200)
+      expect(res.data.order_id).toBe(order.orderId)
+      expect(res.data.transaction).toMatchObject({ unmatched: false, state: "paid" })
+      expect(res.data.transaction.completed_at).toBeTruthy()
+      const { data } = await query().graph({
+        entity: "payment_collection",
+        fields: ["id", "status", "payments.captured_at"],
+        filters: { id: pc[0].id },
+      })
+      expect(data[0].status).toBe("completed")
+      expect(data[0].payments[0].captured_at).toBeTruthy()
+      expect(sim.stats().calls.stkPush).toBe(2) // the two paid prompts; none for the attach
     })
 
     it("records unmatched money refunded from the Org portal, without a Daraja call", async () => {
