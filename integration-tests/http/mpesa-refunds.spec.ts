@@ -465,7 +465,7 @@ medusaIntegrationTestRunner({
         filters: { id: pc[0].id },
       })
       expect(data[0].status).toBe("completed")
-      expect(data[0].payments[0].captured_at).toBeTruthy()
+      expect(data[0].payments![0]!.captured_at).toBeTruthy()
       expect(sim.stats().calls.stkPush).toBe(2) // the two paid prompts; none for the attach
     })
 
