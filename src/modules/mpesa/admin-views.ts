@@ -95,9 +95,12 @@ function stateLabel(row: LedgerRow): string {
 
 function reason(row: LedgerRow): string | null {
   if (row.unmatched) {
-    return row.session_closed_at
-      ? "Paid after Medusa had closed this payment session (the cart changed or another payment method was chosen); no order was created for this money."
-      : "Paid after another prompt of the same cart was already paid; no order was created for this money."
+    const late = row.settled_at && new Date(row.settled_at) > new Date(row.expires_at) ? " It arrived after the prompt had expired." : ""
+    return (
+      (row.session_closed_at
+        ? "Paid after Medusa had closed this payment session (the cart changed or another payment method was chosen); no order was created for this money."
+        : "Paid after another prompt of the same cart was already paid; no order was created for this money.") + late
+    )
   }
   if (row.attention_reason) return row.attention_reason
   if (row.status === "failed" || row.status === "canceled" || row.status === "expired") {
