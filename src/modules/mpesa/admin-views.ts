@@ -150,7 +150,7 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[], refunds: Refu
   const add = (at: Date | string | null, kind: string, label: string, tone: TimelineEvent["tone"], detail: string | null = null) => {
     if (at) events.push({ at: iso(at)!, kind, label, detail, tone })
   }
-  add(row.created_at, "push", `STK Push sent to ${maskPhone(row.phone)} for KES ${row.amount}`, "info", `Account reference ${row.account_reference}`)
+  add(row.created_at, "push", `STK Push sent to ${maskPhone(row.phone)} for ${kes(row.amount)}`, "info", `Account reference ${row.account_reference}`)
   if (row.checkout_request_id) {
     add(row.created_at, "prompt", "Daraja accepted the push: the PIN prompt was shown on the phone", "info", row.checkout_request_id)
   } else if (row.status === "indeterminate") {
@@ -193,7 +193,7 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[], refunds: Refu
   if (row.attention_at) add(row.attention_at, "attention", "Flagged: needs attention", "error", row.attention_reason)
   if (row.attached_at) add(row.attached_at, "attached", "Attached to a cart by an admin", "info", row.attach_requested_by)
   for (const r of refunds) {
-    const what = r.kind === "reversal" ? `Reversal of KES ${r.amount} requested` : `Refund of KES ${r.amount} made outside M-Pesa recorded`
+    const what = r.kind === "reversal" ? `Reversal of ${kes(r.amount)} requested` : `Refund of ${kes(r.amount)} made outside M-Pesa recorded`
     add(r.created_at, "refund_requested", what, "info", r.note ?? (r.requested_by === "medusa" ? "from Medusa (refund or order cancel)" : r.requested_by))
     if (r.status === "completed") {
       add(r.settled_at, "refund_completed", r.kind === "reversal" ? `Reversed: M-Pesa transaction ${r.reversal_receipt ?? "-"}` : "Refund recorded", "success", r.reason)
@@ -203,6 +203,10 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[], refunds: Refu
     if (r.attention_at) add(r.attention_at, "refund_attention", "Refund needs attention", "error", r.attention_reason)
   }
   return events.sort((a, b) => a.at.localeCompare(b.at))
+}
+
+function kes(n: number): string {
+  return `KES ${n.toLocaleString("en-KE")}`
 }
 
 function iso(d: Date | string | null): string | null {
