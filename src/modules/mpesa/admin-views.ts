@@ -113,7 +113,7 @@ function reason(row: LedgerRow): string | null {
 function action(row: LedgerRow): string | null {
   if (row.unmatched && (row.refunded_amount ?? 0) >= (row.paid_amount ?? row.amount)) return null
   if (row.unmatched) {
-    return `Reverse the KES ${row.amount} to ${maskPhone(row.paid_phone ?? row.phone)} (receipt ${row.mpesa_receipt_number ?? "-"}), attach it to the cart it was meant for, or record a refund you made from the M-Pesa Org portal.`
+    return `Reverse the ${kes(row.amount)} to ${maskPhone(row.paid_phone ?? row.phone)} (receipt ${row.mpesa_receipt_number ?? "-"}), attach it to the cart it was meant for, or record a refund you made from the M-Pesa Org portal.`
   }
   if (row.status === "paid" && row.attention_at && !row.completed_at) {
     return "Fix the cause (stock, a changed cart) so the order can be created, or refund the shopper from the M-Pesa Org portal."
