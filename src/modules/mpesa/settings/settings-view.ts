@@ -1,6 +1,7 @@
 import { DARAJA_BASE_URLS } from "../../../lib/daraja"
 import { callbackUrlPattern } from "../callbacks/callback-url"
 import type { MpesaOptions } from "../options"
+import { initiatorCredentials } from "../refunds/reversal-credentials"
 import type { EffectiveConfig } from "./effective-config"
 import { fieldForOption } from "./effective-config"
 import { lastFour, SETTINGS_KEY_ENV } from "./secret-box"
@@ -31,6 +32,8 @@ export type SettingsView = {
   missing: string[]
   problem: string | null
   configured: boolean
+  /** whether refunds can go through Daraja's Reversal API, and what is missing if not (never a value) */
+  refunds: { ready: boolean; detail: string }
 }
 
 export function toSettingsView(effective: EffectiveConfig, row: SettingsRow | null, settingsKeyPresent: boolean): SettingsView {
@@ -56,5 +59,21 @@ export function toSettingsView(effective: EffectiveConfig, row: SettingsRow | nu
     missing: effective.missing.map(fieldForOption),
     problem: effective.problem,
     configured: !effective.problem && effective.missing.length === 0,
+    refunds: refundReadiness(o),
+  }
+}
+
+function refundReadiness(o: MpesaOptions): SettingsView["refunds"] {
+  try {
+    const credentials = initiatorCredentials(o)
+    return {
+      ready: true,
+      detail:
+        "securityCredential" in credentials
+          ? `Initiator ${credentials.initiator}, with a ready security credential (MPESA_SECURITY_CREDENTIAL).`
+          : `Initiator ${credentials.initiator}; its password is encrypted with the ${o.environment} certificate (MPESA_CERTIFICATE_PATH).`,
+    }
+  } catch (e) {
+    return { ready: false, detail: (e as Error).message.replace(/^\w+: /, "") }
   }
 }
