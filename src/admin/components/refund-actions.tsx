@@ -139,6 +139,7 @@ function ActionDrawer(props: {
     <Drawer open={props.open} onOpenChange={(open) => (props.busy ? undefined : props.onOpenChange(open))}>
       <Drawer.Content data-testid={props.testId}>
         <form
+          noValidate
           className="flex size-full flex-col overflow-hidden"
           onSubmit={(e) => {
             e.preventDefault()

@@ -4,7 +4,7 @@ import { PENDING_REFUND, type RefundStatus, type RefundView } from "../lib/mpesa
 
 const KIND_LABELS: Record<RefundView["kind"], string> = {
   reversal: "M-Pesa reversal",
-  outside: "Refunded outside M-Pesa",
+  outside: "Recorded refund",
 }
 
 export function refundKindLabel(r: RefundView): string {
@@ -31,6 +31,12 @@ export function refundOutcome(r: RefundView): string {
   if (r.status === "completed" && r.reversal_receipt) return `${r.status_label} · reversal receipt ${r.reversal_receipt}`
   if (r.reason && isPendingRefund(r)) return `${r.status_label} (${r.reason})`
   return r.status_label
+}
+
+/** Ends a message with one full stop (server reasons may or may not have one). */
+export function sentence(text: string): string {
+  const t = text.trim()
+  return /[.!?]$/.test(t) ? t : `${t}.`
 }
 
 function requestedBy(r: RefundView): string {
@@ -131,7 +137,7 @@ export function RefundList({ refunds }: { refunds: RefundView[] }) {
           </div>
           {r.status === "failed" ? (
             <Alert variant="error" data-testid="mpesa-refund-failed">
-              {refundOutcome(r)}. No money moved: the customer still has to be refunded.
+              {sentence(refundOutcome(r))} No money moved: the customer still has to be refunded.
             </Alert>
           ) : null}
         </li>

@@ -161,13 +161,13 @@ const MpesaTransactionsPage = () => {
                 >
                   <Table.Cell>{formatTime(t.created_at)}</Table.Cell>
                   <Table.Cell>{t.phone}</Table.Cell>
-                  <Table.Cell>{formatKes(t.amount)}</Table.Cell>
+                  <Table.Cell className="whitespace-nowrap">{formatKes(t.amount)}</Table.Cell>
                   <Table.Cell>
                     <StatusBadge color={stateColor(t)}>{t.state_label}</StatusBadge>
                   </Table.Cell>
                   <Table.Cell>{t.mpesa_receipt_number ? <Badge size="2xsmall">{t.mpesa_receipt_number}</Badge> : "-"}</Table.Cell>
                   <Table.Cell>{t.order_id ? <Link to={`/orders/${t.order_id}`} className="text-ui-fg-interactive">Open order</Link> : "-"}</Table.Cell>
-                  <Table.Cell className="max-w-[360px] whitespace-normal py-2" data-testid="mpesa-row-reason">
+                  <Table.Cell className="min-w-[280px] max-w-[400px] whitespace-normal py-2" data-testid="mpesa-row-reason">
                     {t.reason ? <Text size="small">{t.reason}</Text> : null}
                     {t.action ? (
                       <Text size="small" className="text-ui-fg-subtle">
@@ -378,7 +378,7 @@ function OutcomeBanner({ outcome, rows, onDismiss }: { outcome: Outcome; rows: R
     text = (
       <>
         {refund.kind === "reversal" ? "Reversal of " : "Refund recorded for "}
-        {payment}: <span data-testid="mpesa-outcome-status">{refundOutcome(refund)}</span>.{tail}
+        {payment}: <span data-testid="mpesa-outcome-status">{refundOutcome(refund).replace(/\.$/, "")}</span>.{tail}
       </>
     )
   }
