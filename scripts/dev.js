@@ -140,6 +140,24 @@ function loadDevSecrets(file = SECRETS_FILE) {
 }
 
 /**
+ * The simulator makes its own RSA key pair at start (its stand-in for Safaricom's certificate), so a demo
+ * store that talks to it encrypts the initiator password with that key: written to .data and passed as
+ * MPESA_CERTIFICATE_PATH, unless a certificate or ready credential was configured.
+ */
+async function simulatorCertificate(env, source, root) {
+  const simulatorUrl = `http://127.0.0.1:${SIMULATOR_PORT}`
+  if (env.MPESA_CERTIFICATE_PATH || env.MPESA_CERTIFICATE_PEM || env.MPESA_SECURITY_CREDENTIAL) return
+  if ((env.MPESA_BASE_URL || "").replace(/\/+$/, "") !== simulatorUrl) return
+  const res = await fetch(`${simulatorUrl}/simulator/certificate`)
+  if (!res.ok) throw new Error(`the Daraja simulator did not serve its certificate (HTTP ${res.status})`)
+  const file = path.join(root, ".data", "simulator-certificate.pem")
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, await res.text())
+  env.MPESA_CERTIFICATE_PATH = file
+  source.MPESA_CERTIFICATE_PATH = "the simulator"
+}
+
+/**
  * Builds the environment for every child process. Order of precedence: the real environment,
  * then .env(.development), then the demo defaults below, then .env.template's values.
  * Returns the env and, per key, where its value came from.
@@ -156,6 +174,10 @@ function buildEnv({ databaseUrl: dbUrl, root = ROOT, base = process.env } = {}) 
     JWT_SECRET: secrets.JWT_SECRET,
     COOKIE_SECRET: secrets.COOKIE_SECRET,
     MPESA_SETTINGS_KEY: secrets.MPESA_SETTINGS_KEY,
+    // Refunds (Daraja Reversal) in the demo: Safaricom's sandbox initiator; the simulator checks only that the
+    // password was encrypted with its certificate (fetched once it is up, see simulatorCertificate()).
+    MPESA_INITIATOR_NAME: "testapi",
+    MPESA_INITIATOR_PASSWORD: "Safaricom999!*!",
     // The demo shop calls the store API from the browser.
     STORE_CORS: `http://localhost:${SHOP_PORT},http://127.0.0.1:${SHOP_PORT}`,
     AUTH_CORS: `http://localhost:${MEDUSA_PORT},http://localhost:${SHOP_PORT},http://127.0.0.1:${SHOP_PORT}`,
@@ -643,6 +665,7 @@ function createStack({ onUnexpectedExit = () => {}, simulatorArgs = [], healthTi
         })
       )
 
+      await step(null, () => simulatorCertificate(env, source, ROOT))
       await step("boot", async () => {
         let serverError = null
         const medusa = (stack.medusa = startMedusa(env, { onServerError: (line) => (serverError = stripAnsi(line).trim()) }))

@@ -1,5 +1,5 @@
 import { defineMiddlewares, validateAndTransformBody } from "@medusajs/framework/http"
-import { AdminSaveMpesaSettings } from "./admin/mpesa/validators"
+import { AdminAttachMpesaPayment, AdminRecordOutsideRefund, AdminReverseMpesaPayment, AdminSaveMpesaSettings } from "./admin/mpesa/validators"
 import { mpesaPromptLimit } from "./store/mpesa/prompt-limit-middleware"
 
 export default defineMiddlewares({
@@ -15,6 +15,21 @@ export default defineMiddlewares({
       matcher: "/admin/mpesa/settings",
       methods: ["POST"],
       middlewares: [validateAndTransformBody(AdminSaveMpesaSettings)],
+    },
+    {
+      matcher: "/admin/mpesa/transactions/:id/reverse",
+      methods: ["POST"],
+      middlewares: [validateAndTransformBody(AdminReverseMpesaPayment)],
+    },
+    {
+      matcher: "/admin/mpesa/transactions/:id/attach",
+      methods: ["POST"],
+      middlewares: [validateAndTransformBody(AdminAttachMpesaPayment)],
+    },
+    {
+      matcher: "/admin/mpesa/transactions/:id/refund-outside",
+      methods: ["POST"],
+      middlewares: [validateAndTransformBody(AdminRecordOutsideRefund)],
     },
   ],
 })

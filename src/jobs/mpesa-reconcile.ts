@@ -6,9 +6,9 @@ export default async function mpesaReconcile(container: MedusaContainer): Promis
   const logger = container.resolve("logger")
   try {
     const { result } = await reconcileMpesaPaymentsWorkflow(container).run()
-    const { polled, completions } = result
-    if (polled.queried || polled.expired || polled.callbacksRetried || Object.keys(completions).length) {
-      logger.info(`M-Pesa reconcile: ${JSON.stringify({ ...polled, completions })}`)
+    const { polled, completions, refundsChecked, lateReversalsRecorded } = result
+    if (polled.queried || polled.expired || polled.callbacksRetried || Object.keys(completions).length || refundsChecked || lateReversalsRecorded) {
+      logger.info(`M-Pesa reconcile: ${JSON.stringify({ ...polled, completions, refundsChecked, lateReversalsRecorded })}`)
     }
   } catch (e) {
     // The next run retries everything.

@@ -1,27 +1,17 @@
 import { z } from "zod"
+import { oneOrMany, resultCodeSchema, wireValueSchema } from "./callback-fields"
 import { DarajaValidationError } from "./errors"
 import { describeResultCode, type ResultCodeInfo } from "./result-codes"
 import { firstIssue } from "./schemas"
 
 // Callbacks are typed loosely on purpose: Daraja sends ResultCode as a number (a string is tolerated), Amount as
 // 1 or 1.00, PhoneNumber/TransactionDate as numbers, and items such as {"Name":"Balance"} with no Value at all.
-const itemValueSchema = z.union([z.string(), z.number()]).nullable().optional()
-
-const callbackItemSchema = z.object({ Name: z.string(), Value: itemValueSchema })
+const callbackItemSchema = z.object({ Name: z.string(), Value: wireValueSchema })
 
 type CallbackItem = z.output<typeof callbackItemSchema>
-type CallbackItemInput = z.input<typeof callbackItemSchema>
 
-// Daraja collapses a one-element collection into the element itself in some answers, so `Item` arrives as
-// [{…}, {…}] or as a bare {…}. A bare object is wrapped before validation, so both read as a list and a bad
-// item is still reported by its own path (Item.0.Name) rather than as a vague union failure.
-const callbackItemsSchema = z.preprocess(
-  (items: CallbackItemInput[] | CallbackItemInput) =>
-    typeof items === "object" && items !== null && !Array.isArray(items) ? [items] : items,
-  z.array(callbackItemSchema),
-)
-
-const resultCodeSchema = z.union([z.number().int(), z.string().trim().min(1)]).transform((v) => String(v))
+// `Item` arrives as a list or, for a single item, as the bare item.
+const callbackItemsSchema = oneOrMany(callbackItemSchema)
 
 export type StkCallbackMetadata = {
   amount?: number
@@ -42,7 +32,7 @@ export type StkCallback = {
   result: ResultCodeInfo
 }
 
-type ItemValue = z.output<typeof itemValueSchema>
+type ItemValue = z.output<typeof wireValueSchema>
 
 function asNumber(v: ItemValue): number | undefined {
   if (typeof v === "number") return Number.isFinite(v) ? v : undefined

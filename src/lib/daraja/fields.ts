@@ -45,6 +45,15 @@ export const transactionIdField = z
   .trim()
   .regex(/^[A-Za-z0-9_-]{6,40}$/, "must be an M-Pesa transaction id such as NLJ7RT61SV")
 
+/**
+ * Daraja's OriginatorConversationID, e.g. "71840-27539181-07", "3124-481d-b706-10bdd6fbc8e21792398" or
+ * "AG_20190826_0000777ab7d848b9e721" (its samples use all three shapes): letters, digits, hyphens, underscores.
+ */
+export const conversationIdField = z
+  .string({ error: "must be an OriginatorConversationID such as 71840-27539181-07" })
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{4,100}$/, "must be an OriginatorConversationID such as 71840-27539181-07")
+
 export const remarksField = z
   .string({ error: "must be 2 to 100 characters" })
   .trim()

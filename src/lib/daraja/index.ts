@@ -13,7 +13,8 @@ export { DarajaClient, type DarajaClientOptions } from "./client"
 export type { StkPushAccepted, StkPushParams } from "./stk-push"
 export type { StkQueryOutcome, StkQueryParams } from "./stk-query"
 export type { ReversalParams } from "./reversal"
-export type { TransactionStatusParams } from "./transaction-status"
+export type { TransactionStatusLookup, TransactionStatusParams } from "./transaction-status"
+export type { InitiatorCredentialInput } from "./initiator-credential"
 export type { AsyncRequestAccepted } from "./async-request"
 export { describeResultCode, KNOWN_RESULT_CODES, type ResultCodeInfo, type ResultCodeState } from "./result-codes"
 export { describeErrorCode, type ErrorCodeInfo, type ErrorCodeMeaning } from "./error-codes"
@@ -24,6 +25,7 @@ export {
   type StkCallbackMetadata,
   type StkCallbackPayload,
 } from "./callback"
+export { parseResultCallback, resultCallbackSchema, type DarajaResult, type DarajaResultPayload } from "./result-callback"
 export { maskPhone, normalizeKenyanPhone } from "./phone"
 export { darajaTimestamp } from "./timestamp"
 export { stkPassword } from "./stk-password"

@@ -3,27 +3,35 @@ import { parseAsyncRequestAccepted, type AsyncRequestAccepted } from "./async-re
 import type { DarajaCaller } from "./caller"
 import { DARAJA_PATHS } from "./constants"
 import { httpUrlField, nonEmpty, occasionField, positiveWholeAmountField, remarksField, shortcodeField, transactionIdField } from "./fields"
+import {
+  checkInitiatorCredential,
+  initiatorCredentialFields,
+  resolveSecurityCredential,
+  type InitiatorCredentialInput,
+  type InitiatorCredentialKey,
+} from "./initiator-credential"
 import { parseParams } from "./parse"
-import { encryptSecurityCredential } from "./security-credential"
 
-export const reversalParamsSchema = z.object({
-  /** API operator username with the "Org Reversals Initiator" role */
-  initiator: nonEmpty(),
-  initiatorPassword: nonEmpty(),
-  /** Safaricom's certificate for the environment (sandbox and production differ) */
-  certificatePem: nonEmpty(),
-  /** the M-Pesa receipt number of the payment to reverse */
-  transactionId: transactionIdField,
-  amount: positiveWholeAmountField,
-  /** the organisation shortcode that received the payment */
-  receiverParty: shortcodeField,
-  resultUrl: httpUrlField,
-  queueTimeOutUrl: httpUrlField,
-  remarks: remarksField,
-  occasion: occasionField.optional(),
-})
+export const reversalParamsSchema = z
+  .object({
+    /** API operator username with the "Org Reversals Initiator" role */
+    initiator: nonEmpty(),
+    /** initiatorPassword + certificatePem, or securityCredential: exactly one form */
+    ...initiatorCredentialFields,
+    /** the M-Pesa receipt number of the payment to reverse */
+    transactionId: transactionIdField,
+    amount: positiveWholeAmountField,
+    /** the organisation shortcode that received the payment */
+    receiverParty: shortcodeField,
+    resultUrl: httpUrlField,
+    queueTimeOutUrl: httpUrlField,
+    remarks: remarksField,
+    occasion: occasionField.optional(),
+  })
+  .superRefine(checkInitiatorCredential)
 
-export type ReversalParams = z.input<typeof reversalParamsSchema>
+/** The schema's fields, with the credential narrowed to exactly one of its two forms. */
+export type ReversalParams = Omit<z.input<typeof reversalParamsSchema>, InitiatorCredentialKey> & InitiatorCredentialInput
 
 /**
  * Asks M-Pesa to reverse a payment. Not idempotent (a second request could be processed too), so it is sent
@@ -31,7 +39,7 @@ export type ReversalParams = z.input<typeof reversalParamsSchema>
  */
 export async function reversal(caller: DarajaCaller, input: ReversalParams): Promise<AsyncRequestAccepted> {
   const params = parseParams(reversalParamsSchema, input)
-  const securityCredential = encryptSecurityCredential(params.initiatorPassword, params.certificatePem)
+  const { securityCredential, secrets } = resolveSecurityCredential(params)
   const endpoint = DARAJA_PATHS.reversal
   const body: Record<string, unknown> = {
     Initiator: params.initiator,
@@ -51,7 +59,7 @@ export async function reversal(caller: DarajaCaller, input: ReversalParams): Pro
   const data = await caller.post(endpoint, body, {
     idempotent: false,
     // Result URLs may carry a path secret, like the STK CallBackURL.
-    secrets: [params.initiatorPassword, securityCredential, params.resultUrl, params.queueTimeOutUrl],
+    secrets: [...secrets, params.resultUrl, params.queueTimeOutUrl],
   })
   const accepted = parseAsyncRequestAccepted(data, endpoint)
   caller.logger.info("daraja reversal accepted", {

@@ -2,28 +2,57 @@ import { z } from "zod"
 import { parseAsyncRequestAccepted, type AsyncRequestAccepted } from "./async-request"
 import type { DarajaCaller } from "./caller"
 import { DARAJA_PATHS } from "./constants"
-import { httpUrlField, nonEmpty, occasionField, remarksField, transactionIdField } from "./fields"
+import { conversationIdField, httpUrlField, nonEmpty, occasionField, remarksField, transactionIdField } from "./fields"
+import {
+  checkInitiatorCredential,
+  initiatorCredentialFields,
+  resolveSecurityCredential,
+  type InitiatorCredentialInput,
+  type InitiatorCredentialKey,
+} from "./initiator-credential"
 import { parseParams } from "./parse"
-import { encryptSecurityCredential } from "./security-credential"
 
-export const transactionStatusParamsSchema = z.object({
-  /** API operator username with the "Transaction Status query ORG API" role */
-  initiator: nonEmpty(),
-  initiatorPassword: nonEmpty(),
-  certificatePem: nonEmpty(),
-  /** M-Pesa receipt number (or OriginatorConversationID) to look up */
-  transactionId: transactionIdField,
-  /** the shortcode (or MSISDN, with identifierType "1") that took part in the transaction */
-  partyA: z.string({ error: "must be a string of digits" }).trim().regex(/^\d{5,12}$/, "must be 5 to 12 digits"),
-  /** 1 = MSISDN, 2 = till number, 4 = organisation shortcode (default) */
-  identifierType: z.enum(["1", "2", "4"], { error: 'must be "1", "2" or "4"' }).optional(),
-  resultUrl: httpUrlField,
-  queueTimeOutUrl: httpUrlField,
-  remarks: remarksField,
-  occasion: occasionField.optional(),
-})
+export const transactionStatusParamsSchema = z
+  .object({
+    /** API operator username with the "Transaction Status query ORG API" role */
+    initiator: nonEmpty(),
+    /** initiatorPassword + certificatePem, or securityCredential: exactly one form */
+    ...initiatorCredentialFields,
+    /** M-Pesa receipt number to look up */
+    transactionId: transactionIdField.optional(),
+    /**
+     * The OriginatorConversationID of an earlier request of ours (e.g. a Reversal), sent as Daraja's
+     * OriginalConversationID: how to learn the outcome of a request whose Result never arrived, when there is
+     * no receipt number to ask about.
+     */
+    originalConversationId: conversationIdField.optional(),
+    /** the shortcode (or MSISDN, with identifierType "1") that took part in the transaction */
+    partyA: z.string({ error: "must be a string of digits" }).trim().regex(/^\d{5,12}$/, "must be 5 to 12 digits"),
+    /** 1 = MSISDN, 2 = till number, 4 = organisation shortcode (default) */
+    identifierType: z.enum(["1", "2", "4"], { error: 'must be "1", "2" or "4"' }).optional(),
+    resultUrl: httpUrlField,
+    queueTimeOutUrl: httpUrlField,
+    remarks: remarksField,
+    occasion: occasionField.optional(),
+  })
+  .superRefine(checkInitiatorCredential)
+  .superRefine((p, ctx) => {
+    if (p.transactionId === undefined && p.originalConversationId === undefined) {
+      ctx.addIssue({ code: "custom", path: ["transactionId"], message: "is required, unless originalConversationId is given" })
+    }
+  })
 
-export type TransactionStatusParams = z.input<typeof transactionStatusParamsSchema>
+/** What to look up: a receipt, a conversation, or both (Daraja's own sample sends both). */
+export type TransactionStatusLookup =
+  | { transactionId: string; originalConversationId?: string }
+  | { transactionId?: string; originalConversationId: string }
+
+type LookupKey = "transactionId" | "originalConversationId"
+
+/** The schema's fields, with the credential and the lookup narrowed to the forms Daraja accepts. */
+export type TransactionStatusParams = Omit<z.input<typeof transactionStatusParamsSchema>, InitiatorCredentialKey | LookupKey> &
+  InitiatorCredentialInput &
+  TransactionStatusLookup
 
 /**
  * Reconciliation fallback when a callback never arrived. A read, so it is treated as idempotent and retried on
@@ -31,13 +60,15 @@ export type TransactionStatusParams = z.input<typeof transactionStatusParamsSche
  */
 export async function transactionStatus(caller: DarajaCaller, input: TransactionStatusParams): Promise<AsyncRequestAccepted> {
   const params = parseParams(transactionStatusParamsSchema, input)
-  const securityCredential = encryptSecurityCredential(params.initiatorPassword, params.certificatePem)
+  const { securityCredential, secrets } = resolveSecurityCredential(params)
   const endpoint = DARAJA_PATHS.transactionStatus
   const body: Record<string, unknown> = {
     Initiator: params.initiator,
     SecurityCredential: securityCredential,
     CommandID: "TransactionStatusQuery",
-    TransactionID: params.transactionId,
+    // Each id is sent only when given: an empty TransactionID beside an OriginalConversationID is noise.
+    ...(params.transactionId !== undefined ? { TransactionID: params.transactionId } : {}),
+    ...(params.originalConversationId !== undefined ? { OriginalConversationID: params.originalConversationId } : {}),
     PartyA: params.partyA,
     IdentifierType: params.identifierType ?? "4",
     ResultURL: params.resultUrl,
@@ -48,7 +79,7 @@ export async function transactionStatus(caller: DarajaCaller, input: Transaction
   const data = await caller.post(endpoint, body, {
     idempotent: true,
     // Result URLs may carry a path secret, like the STK CallBackURL.
-    secrets: [params.initiatorPassword, securityCredential, params.resultUrl, params.queueTimeOutUrl],
+    secrets: [...secrets, params.resultUrl, params.queueTimeOutUrl],
   })
   return parseAsyncRequestAccepted(data, endpoint)
 }

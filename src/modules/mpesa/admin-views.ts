@@ -1,5 +1,7 @@
 import { describeResultCode, maskPhone } from "../../lib/daraja"
-import type { CallbackRow, LedgerRow, MpesaPaymentView } from "./types"
+import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
+import type { CallbackRow, LedgerRow, MpesaPaymentView, RefundRow } from "./types"
+import { OPEN_REFUND_STATUSES } from "./types"
 import { toPaymentView } from "./views"
 
 /**
@@ -18,6 +20,12 @@ export type AdminTransactionView = MpesaPaymentView & {
   action: string | null
   completion_attempts: number
   completion_error: string | null
+  /** refunds of this payment (reversals and refunds recorded as made outside), newest first */
+  refunds: RefundView[]
+  /** whole shillings refunded so far (completed refunds only) */
+  refunded_amount: number
+  /** which actions the admin may offer now */
+  actions: PaymentActions
 }
 
 export type TimelineEvent = { at: string; kind: string; label: string; detail: string | null; tone: "info" | "success" | "warning" | "error" }
@@ -44,8 +52,9 @@ const STATE_LABELS: Record<LedgerRow["status"], string> = {
   expired: "Expired",
 }
 
-export function toAdminTransactionView(row: LedgerRow): AdminTransactionView {
+export function toAdminTransactionView(row: LedgerRow, refunds: RefundRow[] = []): AdminTransactionView {
   const view = toPaymentView(row)
+  const mine = refunds.filter((r) => r.transaction_id === row.id)
   return {
     ...view,
     created_at: iso(row.created_at)!,
@@ -56,6 +65,23 @@ export function toAdminTransactionView(row: LedgerRow): AdminTransactionView {
     action: action(row),
     completion_attempts: row.completion_attempts,
     completion_error: row.completion_error,
+    refunds: mine.map(toRefundView),
+    refunded_amount: row.refunded_amount ?? 0,
+    actions: actions(row, mine),
+  }
+}
+
+/** Unmatched money can be reversed or attached while nothing of it went back; refunds made outside can be recorded for any paid money with an owner decided. */
+function actions(row: LedgerRow, refunds: RefundRow[]): PaymentActions {
+  const paid = row.paid_amount ?? row.amount
+  const reversal = refunds.find((r) => r.kind === "reversal" && (r.status === "completed" || OPEN_REFUND_STATUSES.includes(r.status)))
+  const outsideOpen = refunds.some((r) => r.kind === "outside" && OPEN_REFUND_STATUSES.includes(r.status))
+  const untouched = row.status === "paid" && !reversal && !outsideOpen && (row.refunded_amount ?? 0) === 0
+  const settledOwner = row.unmatched || !!row.completed_at
+  return {
+    reverse: untouched && row.unmatched && !!row.mpesa_receipt_number,
+    attach: untouched && row.unmatched,
+    record_outside_max: row.status === "paid" && !reversal && !outsideOpen && settledOwner ? Math.max(0, paid - (row.refunded_amount ?? 0)) : 0,
   }
 }
 
@@ -82,8 +108,9 @@ function reason(row: LedgerRow): string | null {
 }
 
 function action(row: LedgerRow): string | null {
+  if (row.unmatched && (row.refunded_amount ?? 0) >= (row.paid_amount ?? row.amount)) return null
   if (row.unmatched) {
-    return `Refund KES ${row.amount} to ${maskPhone(row.paid_phone ?? row.phone)} from the M-Pesa Org portal (receipt ${row.mpesa_receipt_number ?? "-"}), or match it to an order by hand.`
+    return `Reverse the KES ${row.amount} to ${maskPhone(row.paid_phone ?? row.phone)} (receipt ${row.mpesa_receipt_number ?? "-"}), attach it to the cart it was meant for, or record a refund you made from the M-Pesa Org portal.`
   }
   if (row.status === "paid" && row.attention_at && !row.completed_at) {
     return "Fix the cause (stock, a changed cart) so the order can be created, or refund the shopper from the M-Pesa Org portal."
@@ -115,7 +142,7 @@ export function toAdminCallbackView(cb: CallbackRow): AdminCallbackView {
 }
 
 /** One push's story, oldest first, from the ledger row and the callbacks that named it. */
-export function timeline(row: LedgerRow, callbacks: CallbackRow[]): TimelineEvent[] {
+export function timeline(row: LedgerRow, callbacks: CallbackRow[], refunds: RefundRow[] = []): TimelineEvent[] {
   const events: TimelineEvent[] = []
   const add = (at: Date | string | null, kind: string, label: string, tone: TimelineEvent["tone"], detail: string | null = null) => {
     if (at) events.push({ at: iso(at)!, kind, label, detail, tone })
@@ -126,7 +153,7 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[]): TimelineEven
   } else if (row.status === "indeterminate") {
     add(row.created_at, "prompt", "No answer from Daraja to the push: the prompt may have reached the phone", "warning")
   }
-  for (const cb of [...callbacks].sort((a, b) => +new Date(a.created_at) - +new Date(b.created_at))) {
+  for (const cb of [...callbacks].filter((c) => (c.kind ?? "stk") === "stk").sort((a, b) => +new Date(a.created_at) - +new Date(b.created_at))) {
     const tone: TimelineEvent["tone"] =
       cb.status === "applied" ? "success" : cb.status === "suspicious" || cb.status === "invalid" ? "error" : cb.status === "unconfirmed" ? "warning" : "info"
     const label =
@@ -161,6 +188,17 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[]): TimelineEven
     add(row.completed_at, "completed", `Order created${row.completion_attempts > 1 ? ` (after ${row.completion_attempts} attempts)` : ""}`, "success")
   }
   if (row.attention_at) add(row.attention_at, "attention", "Flagged: needs attention", "error", row.attention_reason)
+  if (row.attached_at) add(row.attached_at, "attached", "Attached to a cart by an admin", "info", row.attach_requested_by)
+  for (const r of refunds) {
+    const what = r.kind === "reversal" ? `Reversal of KES ${r.amount} requested` : `Refund of KES ${r.amount} made outside M-Pesa recorded`
+    add(r.created_at, "refund_requested", what, "info", r.note ?? (r.requested_by === "medusa" ? "from Medusa (refund or order cancel)" : r.requested_by))
+    if (r.status === "completed") {
+      add(r.settled_at, "refund_completed", r.kind === "reversal" ? `Reversed: M-Pesa transaction ${r.reversal_receipt ?? "-"}` : "Refund recorded", "success", r.reason)
+    } else if (r.status === "failed") {
+      add(r.settled_at ?? r.updated_at, "refund_failed", r.kind === "reversal" ? "Reversal failed" : "Refund not recorded", "error", r.reason)
+    }
+    if (r.attention_at) add(r.attention_at, "refund_attention", "Refund needs attention", "error", r.attention_reason)
+  }
   return events.sort((a, b) => a.at.localeCompare(b.at))
 }
 

@@ -1,5 +1,7 @@
-import { parseStkCallback, type StkCallback } from "../../lib/daraja"
+import { parseResultCallback, parseStkCallback, type StkCallback } from "../../lib/daraja"
 import type { CallbackApplication } from "./callback-application"
+import type { ResultInboxKind } from "./callbacks/result-url"
+import type { RefundResultApplication } from "./refunds/result-application"
 import type { SettlementContext } from "./settlement-context"
 import type { CallbackOutcome } from "./types"
 
@@ -13,7 +15,8 @@ import type { CallbackOutcome } from "./types"
 export class CallbackInbox {
   constructor(
     private readonly ctx: SettlementContext,
-    private readonly application: CallbackApplication
+    private readonly application: CallbackApplication,
+    private readonly results: RefundResultApplication
   ) {}
 
   async record(input: { payload: unknown; sourceIp: string | null; transactionId: string }): Promise<{ id: string; valid: boolean }> {
@@ -38,11 +41,45 @@ export class CallbackInbox {
     return { id: row.id, valid: !!parsed }
   }
 
+  /**
+   * Stores Daraja's asynchronous answer about one of our refunds (Reversal or
+   * Transaction Status result, or a queue timeout) before it is acknowledged.
+   */
+  async recordResult(input: {
+    payload: unknown
+    sourceIp: string | null
+    refundId: string
+    kind: ResultInboxKind
+  }): Promise<{ id: string; valid: boolean }> {
+    let resultCode: string | null = null
+    let note: string | null = null
+    try {
+      resultCode = parseResultCallback(input.payload).resultCode
+    } catch (e) {
+      note = e instanceof Error ? e.message : "unreadable result"
+    }
+    const refund = await this.ctx.refunds.findById(input.refundId)
+    const row = await this.ctx.callbacks.insert({
+      kind: input.kind,
+      refund_id: input.refundId,
+      payload: input.payload,
+      source_ip: input.sourceIp,
+      transaction_id: refund?.transaction_id ?? null,
+      checkout_request_id: null,
+      merchant_request_id: null,
+      result_code: resultCode,
+      status: note ? "invalid" : "received",
+      note,
+      now: this.ctx.now(),
+    })
+    return { id: row.id, valid: !note }
+  }
+
   /** Applies one stored callback; null when it is already processed or leased elsewhere. */
   async process(callbackId: string): Promise<CallbackOutcome | null> {
     const config = this.ctx.config()
     const decision = await this.ctx.callbacks.withLease(callbackId, this.ctx.now(), config.callbackLeaseMs, async (cb) => {
-      const d = await this.application.apply(cb)
+      const d = cb.kind === "stk" ? await this.application.apply(cb) : await this.results.apply(cb)
       const now = this.ctx.now()
       if (d.final) {
         await this.ctx.callbacks.finish(cb.id, d.status, d.note, now)

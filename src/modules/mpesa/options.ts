@@ -1,3 +1,4 @@
+import { readFileSync } from "fs"
 import { z } from "zod"
 import { promptLimitsFromEnv, promptLimitsSchema } from "./prompt-limits/options"
 
@@ -30,6 +31,23 @@ export const mpesaOptionsSchema = z
     /** For reversals (refunds); optional until refunds are used. */
     initiatorName: z.string().trim().min(1).max(100).optional(),
     initiatorPassword: z.string().min(1).max(200).optional(),
+    /** Safaricom's certificate for the environment; the initiator password is encrypted with it. */
+    certificatePem: z
+      .string()
+      .refine((v) => v.includes("-----BEGIN"), "certificatePem must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)")
+      .optional(),
+    /** A ready SecurityCredential (the Daraja portal's encrypted initiator password), instead of password + certificate. */
+    securityCredential: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9+/]{40,}={0,2}$/, "securityCredential must be the base64 credential the Daraja portal generates")
+      .optional(),
+    /** How long a refund from Medusa waits for Daraja's reversal result before giving up (nothing is recorded then). */
+    reversalWaitMs: z.number().int().min(0).max(60_000).default(20_000),
+    /** A reversal with no result after this long is confirmed with Transaction Status. */
+    reversalCheckAfterMs: z.number().int().min(1_000).max(30 * 60_000).default(60_000),
+    /** Transaction Status checks per reversal before it is flagged for a person. */
+    maxReversalChecks: z.number().int().min(1).max(20).default(6),
     transactionType: z.enum(["paybill", "till"]).default("paybill"),
     tillNumber: digits("tillNumber", 5, 8).optional(),
     environment: z.enum(["sandbox", "production"]).default("sandbox"),
@@ -140,6 +158,10 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
       : undefined,
     initiatorName: env.MPESA_INITIATOR_NAME || undefined,
     initiatorPassword: env.MPESA_INITIATOR_PASSWORD || undefined,
+    certificatePem: env.MPESA_CERTIFICATE_PEM || readCertificate(env.MPESA_CERTIFICATE_PATH),
+    securityCredential: env.MPESA_SECURITY_CREDENTIAL || undefined,
+    reversalWaitMs: num(env.MPESA_REVERSAL_WAIT_MS),
+    reversalCheckAfterMs: num(env.MPESA_REVERSAL_CHECK_AFTER_MS),
     accountReference: env.MPESA_ACCOUNT_REFERENCE || undefined,
     transactionDesc: env.MPESA_TRANSACTION_DESC || undefined,
     requestTimeoutMs: num(env.MPESA_REQUEST_TIMEOUT_MS),
@@ -150,6 +172,16 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
     maxQueriesPerPush: num(env.MPESA_MAX_QUERIES_PER_PUSH),
     completionGiveUpMs: num(env.MPESA_COMPLETION_GIVE_UP_MS),
     promptLimits: promptLimitsFromEnv(env),
+  }
+}
+
+/** Reads MPESA_CERTIFICATE_PATH; a missing file fails the boot naming the variable (never the contents). */
+function readCertificate(path: string | undefined): string | undefined {
+  if (!path) return undefined
+  try {
+    return readFileSync(path, "utf8")
+  } catch {
+    throw new Error(`Invalid M-Pesa options: MPESA_CERTIFICATE_PATH: cannot read ${path}`)
   }
 }
 

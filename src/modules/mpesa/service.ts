@@ -21,7 +21,15 @@ import { Reconciler, type PollSummary } from "./reconciler"
 import type { SettlementContext } from "./settlement-context"
 import { CallbackStore } from "./stores/callback-store"
 import { LedgerStore, type PaidSettlement } from "./stores/ledger-store"
-import type { CallbackOutcome, CallbackRow, CallbackStatus, Knex, LedgerRow, LedgerStatus, MpesaPaymentView } from "./types"
+import { RefundStore } from "./stores/refund-store"
+import { Refunds } from "./refunds/refunds"
+import { RefundResultApplication } from "./refunds/result-application"
+import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
+import type { ResultInboxKind } from "./callbacks/result-url"
+import { toWholeShillings } from "./amount"
+import { MedusaError } from "@medusajs/framework/utils"
+import type { BigNumberInput } from "@medusajs/framework/types"
+import type { CallbackOutcome, CallbackRow, CallbackStatus, Knex, LedgerRow, LedgerStatus, MpesaPaymentView, RefundRow } from "./types"
 import { toPaymentView } from "./views"
 import {
   timeline,
@@ -70,6 +78,8 @@ export default class MpesaModuleService {
   protected readonly reconciler_: Reconciler
   protected readonly initiation_: PushInitiation
   protected readonly completion_: CompletionLedger
+  protected readonly refundStore_: RefundStore
+  protected readonly refunds_: Refunds
 
   constructor(container: InjectedDependencies, options?: unknown) {
     this.container_ = container
@@ -78,8 +88,10 @@ export default class MpesaModuleService {
     const db = () => this.container_.__pg_connection__
     this.ledger_ = new LedgerStore(db)
     this.callbacks_ = new CallbackStore(db)
+    this.refundStore_ = new RefundStore(db)
     const ctx: SettlementContext = {
       ledger: this.ledger_,
+      refunds: this.refundStore_,
       callbacks: this.callbacks_,
       logger: this.logger_,
       config: () => this.getConfig(),
@@ -88,10 +100,11 @@ export default class MpesaModuleService {
       emit: (name, id) => this.emit(name, id),
     }
     this.settlement_ = new QuerySettlement(ctx)
-    this.inbox_ = new CallbackInbox(ctx, new CallbackApplication(ctx, this.settlement_))
+    this.inbox_ = new CallbackInbox(ctx, new CallbackApplication(ctx, this.settlement_), new RefundResultApplication(ctx))
     this.reconciler_ = new Reconciler(ctx, this.settlement_, this.inbox_)
     this.initiation_ = new PushInitiation(ctx, (id) => this.inbox_.processPendingFor(id))
     this.completion_ = new CompletionLedger(ctx)
+    this.refunds_ = new Refunds(ctx)
   }
 
   // ---------------------------------------------------------------- config
@@ -216,7 +229,25 @@ export default class MpesaModuleService {
       this.ledger_.list(filters, { take: page.take ?? 50, skip: page.skip ?? 0 }),
       this.ledger_.count(filters),
     ])
-    return { transactions: rows.map(toAdminTransactionView), count }
+    const refunds = await this.refundStore_.listForTransactions(rows.map((r) => r.id))
+    return { transactions: rows.map((r) => toAdminTransactionView(r, refunds)), count }
+  }
+
+  /** The admin's Refunds tab: payments with any refund, most recent refund first. */
+  async listRefundedTransactions(page: { take?: number; skip?: number } = {}): Promise<{ transactions: AdminTransactionView[]; count: number }> {
+    const { ids, count } = await this.refundStore_.transactionIdsWithRefunds({ take: page.take ?? 50, skip: page.skip ?? 0 })
+    const rows = ids.length ? await this.ledger_.list({ ids }, { take: ids.length, skip: 0 }) : []
+    const refunds = await this.refundStore_.listForTransactions(ids)
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    const ordered = ids.map((id) => byId.get(id)).filter((r): r is LedgerRow => !!r)
+    return { transactions: ordered.map((r) => toAdminTransactionView(r, refunds)), count }
+  }
+
+  /** One payment as the admin sees it (with its refunds). */
+  async getAdminTransaction(transactionId: string): Promise<AdminTransactionView | null> {
+    const row = await this.ledger_.findById(transactionId)
+    if (!row) return null
+    return toAdminTransactionView(row, await this.refundStore_.listForTransactions([row.id]))
   }
 
   /** Callbacks a person may want to see: rejected, unconfirmed or malformed. */
@@ -237,9 +268,14 @@ export default class MpesaModuleService {
     const callbacks = rows.length
       ? await this.callbacks_.list({ transactionIds: rows.map((r) => r.id) }, { take: 500, skip: 0 })
       : []
+    const refunds = await this.refundStore_.listForTransactions(rows.map((r) => r.id))
     return rows.map((row) => ({
-      payment: toAdminTransactionView(row),
-      timeline: timeline(row, callbacks.filter((c) => c.transaction_id === row.id)),
+      payment: toAdminTransactionView(row, refunds),
+      timeline: timeline(
+        row,
+        callbacks.filter((c) => c.transaction_id === row.id),
+        refunds.filter((r) => r.transaction_id === row.id)
+      ),
     }))
   }
 
@@ -253,6 +289,15 @@ export default class MpesaModuleService {
    * whose outcome is unknown is kept `indeterminate` — never re-prompted.
    */
   async initiateStkPush(input: PushInput): Promise<MpesaPaymentView> {
+    // Money an admin attached to this cart pays for the session: no prompt at all.
+    const attached = input.paymentCollectionId
+      ? await this.ledger_.takeAttached(input.paymentCollectionId, input.sessionId, toWholeShillings(input.amount).whole, this.now())
+      : null
+    if (attached) {
+      // Its order is due now: the attach workflow completes the cart, the completion sweep if that workflow dies.
+      this.logger_.info(`M-Pesa: unmatched payment ${attached.id} attached to session ${input.sessionId}`)
+      return this.toView(attached)
+    }
     // Settings saved a moment ago (in any process) apply to this very push.
     await this.configRuntime().refresh(true)
     this.configRuntime().assertUsable()
@@ -402,6 +447,104 @@ export default class MpesaModuleService {
   async closeSession(sessionId: string): Promise<MpesaPaymentView | null> {
     const row = await this.ledger_.closeSession(sessionId, this.now())
     return row ? this.toView(row) : null
+  }
+
+  // ---------------------------------------------------------------- refunds
+
+  /** Stores Daraja's answer about one of our refunds before it is acknowledged (see CallbackInbox.recordResult). */
+  async recordResult(input: { payload: unknown; sourceIp: string | null; refundId: string; kind: ResultInboxKind }) {
+    return this.inbox_.recordResult(input)
+  }
+
+  /**
+   * Medusa's refund (the order page's Refund, or an order cancel) of an
+   * M-Pesa payment: a Daraja Reversal of the whole payment, or the recording
+   * of a refund made outside. Returns only when the money went back;
+   * otherwise throws the reason (see refunds/refunds.ts).
+   */
+  async refundFromMedusa(input: {
+    sessionId?: string
+    checkoutRequestId?: string
+    amount: BigNumberInput
+    medusaRefundId: string
+  }): Promise<RefundView> {
+    await this.configRuntime().refresh(true)
+    const payment =
+      (input.sessionId ? await this.ledger_.findBySession(input.sessionId) : null) ??
+      (input.checkoutRequestId ? await this.ledger_.findByCheckoutRequestId(input.checkoutRequestId) : null)
+    if (!payment) {
+      throw new MedusaError(MedusaError.Types.NOT_FOUND, "This payment has no M-Pesa record, so it cannot be refunded through M-Pesa.")
+    }
+    const { whole } = toWholeShillings(input.amount)
+    return toRefundView(await this.refunds_.refundFromMedusa({ payment, amount: whole, medusaRefundId: input.medusaRefundId }))
+  }
+
+  /** Reverses unmatched money from the admin; waits up to reversalWaitMs for M-Pesa's result. */
+  async reverseUnmatched(transactionId: string, actor: string, note: string | null = null): Promise<RefundView> {
+    await this.configRuntime().refresh(true)
+    const payment = await this.requirePayment(transactionId)
+    return toRefundView(await this.refunds_.reverseUnmatched({ payment, actor, note }))
+  }
+
+  /** Records a refund the merchant made outside the plugin; no Daraja call. */
+  async recordOutsideRefund(input: {
+    transactionId: string
+    amount: number
+    note: string
+    actor: string
+    medusaPaymentId: string | null
+  }): Promise<RefundView> {
+    const payment = await this.requirePayment(input.transactionId)
+    return toRefundView(await this.refunds_.recordOutside({ ...input, payment }))
+  }
+
+  async abandonOutsideRefund(refundId: string, reason: string): Promise<void> {
+    await this.refunds_.abandonOutside(refundId, reason)
+  }
+
+  async getRefund(refundId: string): Promise<RefundView | null> {
+    const row = await this.refundStore_.findById(refundId)
+    return row ? toRefundView(row) : null
+  }
+
+  /** Reversals confirmed too late for the Medusa refund that asked for them: to be recorded in Medusa now. */
+  async listUnrecordedMedusaReversals(limit = 10): Promise<{ refund: RefundView; payment_session_id: string | null; medusa_amount: string }[]> {
+    const settledBefore = new Date(this.now().getTime() - this.getConfig().reversalWaitMs - 2_000)
+    const rows: RefundRow[] = await this.refundStore_.listUnrecordedMedusaReversals(settledBefore, limit)
+    const out: { refund: RefundView; payment_session_id: string | null; medusa_amount: string }[] = []
+    for (const r of rows) {
+      const payment = await this.ledger_.findById(r.transaction_id)
+      if (payment) out.push({ refund: toRefundView(r), payment_session_id: payment.payment_session_id, medusa_amount: payment.medusa_amount })
+    }
+    return out
+  }
+
+  /** The sweep: reversals whose result is late or doubtful (Transaction Status, or sent again). */
+  async checkRefundsDue(limit = 10): Promise<number> {
+    await this.configRuntime().refresh()
+    return this.refunds_.desk.checkDue(limit)
+  }
+
+  /** Marks unmatched money as going to a cart's payment collection; the next session created there takes it. */
+  async requestAttach(transactionId: string, paymentCollectionId: string, actor: string): Promise<MpesaPaymentView> {
+    const r = await this.ledger_.requestAttach(transactionId, paymentCollectionId, actor, this.now())
+    if ("refused" in r) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, r.refused)
+    return this.toView(r.row)
+  }
+
+  async cancelAttach(transactionId: string): Promise<void> {
+    await this.ledger_.cancelAttach(transactionId, this.now())
+  }
+
+  /** The raw ledger row, for workflows that need its Medusa ids (never sent to a browser as is). */
+  async getLedgerRow(transactionId: string): Promise<LedgerRow | null> {
+    return this.ledger_.findById(transactionId)
+  }
+
+  protected async requirePayment(transactionId: string): Promise<LedgerRow> {
+    const payment = await this.ledger_.findById(transactionId)
+    if (!payment) throw new MedusaError(MedusaError.Types.NOT_FOUND, `M-Pesa payment ${transactionId} was not found`)
+    return payment
   }
 
   // ---- prompt limits (begin)

@@ -51,6 +51,10 @@ export type LedgerRow = {
   completion_locked_until: Date | null
   attention_reason: string | null
   attention_at: Date | null
+  refunded_amount: number
+  attach_collection_id: string | null
+  attach_requested_by: string | null
+  attached_at: Date | null
   created_at: Date
   updated_at: Date
 }
@@ -66,6 +70,8 @@ export type CallbackStatus =
 
 export type CallbackRow = {
   id: string
+  kind: CallbackKind
+  refund_id: string | null
   checkout_request_id: string | null
   merchant_request_id: string | null
   result_code: string | null
@@ -117,3 +123,37 @@ export type CallbackOutcome = {
   /** true when this call moved the ledger row into `paid` (exactly one caller sees it) */
   captured: boolean
 }
+
+export type RefundKind = "reversal" | "outside"
+export type RefundStatus = "sending" | "requested" | "unknown" | "completed" | "failed"
+export const OPEN_REFUND_STATUSES: RefundStatus[] = ["sending", "requested", "unknown"]
+
+/** A refund row as stored (mpesa_refund). */
+export type RefundRow = {
+  id: string
+  transaction_id: string
+  kind: RefundKind
+  status: RefundStatus
+  amount: number
+  medusa_refund_id: string | null
+  medusa_payment_id: string | null
+  requested_by: string | null
+  note: string | null
+  originator_conversation_id: string | null
+  conversation_id: string | null
+  result_code: string | null
+  result_desc: string | null
+  reversal_receipt: string | null
+  reason: string | null
+  settled_at: Date | null
+  check_attempts: number
+  next_check_at: Date | null
+  locked_until: Date | null
+  attention_reason: string | null
+  attention_at: Date | null
+  created_at: Date
+  updated_at: Date
+}
+
+/** Which of Daraja's asynchronous answers a stored callback is. */
+export type CallbackKind = "stk" | "reversal_result" | "reversal_timeout" | "status_result" | "status_timeout"

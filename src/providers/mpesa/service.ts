@@ -149,11 +149,26 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
     }
   }
 
-  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    throw new MedusaError(
-      MedusaError.Types.NOT_ALLOWED,
-      "M-Pesa refunds go through Daraja's Reversal API, which is not enabled in this version: refund the customer from the M-Pesa Org portal"
-    )
+  /**
+   * Medusa records a refund as soon as this returns, so it returns only once
+   * the money went back (a Daraja Reversal confirmed, or a refund made outside
+   * that the admin is recording); otherwise it throws the reason and Medusa
+   * records nothing. Keyed by Medusa's refund id (`context.idempotency_key`).
+   */
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const refundId = input.context?.idempotency_key
+    if (typeof refundId !== "string" || !refundId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "idempotency_key: Medusa's refund id is required to refund through M-Pesa")
+    }
+    const data = input.data ?? {}
+    // Our ledger keeps the refund (see the order's M-Pesa panel); Medusa's payment data stays as it was.
+    await this.mpesa.refundFromMedusa({
+      sessionId: typeof data.session_id === "string" ? data.session_id : undefined,
+      checkoutRequestId: typeof data.checkout_request_id === "string" ? data.checkout_request_id : undefined,
+      amount: input.amount,
+      medusaRefundId: refundId,
+    })
+    return { data: { ...input.data } }
   }
 
   /**

@@ -43,7 +43,7 @@ const ledgerStates = ["initiating", "pending", "indeterminate", "paid", "failed"
 
 export const AdminListMpesaTransactions = z
   .object({
-    view: z.enum(["all", "failed", "unmatched", "attention", "suspicious"]).default("all"),
+    view: z.enum(["all", "failed", "unmatched", "attention", "refunds", "suspicious"]).default("all"),
     state: z.enum(ledgerStates, { error: `state must be one of ${ledgerStates.join(", ")}` }).optional(),
     phone: z.string().trim().optional(),
     receipt: z.string().trim().regex(/^[A-Za-z0-9]{6,20}$/, "receipt must be 6-20 letters and digits").optional(),
@@ -55,3 +55,29 @@ export const AdminListMpesaTransactions = z
   .strict()
 
 export type AdminListMpesaTransactionsType = z.infer<typeof AdminListMpesaTransactions>
+
+export const AdminReverseMpesaPayment = z
+  .object({ note: z.string().trim().max(100, "note must be at most 100 characters").optional() })
+  .strict()
+
+export const AdminAttachMpesaPayment = z
+  .object({ cart_id: z.string({ error: "cart_id is required" }).trim().regex(/^cart_[0-9A-Za-z]+$/, "cart_id must be a cart id such as cart_01H…") })
+  .strict()
+
+export const AdminRecordOutsideRefund = z
+  .object({
+    amount: z
+      .number({ error: "amount must be a number of shillings" })
+      .int("amount must be whole shillings (M-Pesa moves whole KES)")
+      .min(1, "amount must be at least 1"),
+    note: z
+      .string({ error: "note is required: say how the money went back (e.g. the Org portal transaction id)" })
+      .trim()
+      .min(1, "note is required: say how the money went back (e.g. the Org portal transaction id)")
+      .max(200, "note must be at most 200 characters"),
+  })
+  .strict()
+
+export type AdminReverseMpesaPaymentType = z.infer<typeof AdminReverseMpesaPayment>
+export type AdminAttachMpesaPaymentType = z.infer<typeof AdminAttachMpesaPayment>
+export type AdminRecordOutsideRefundType = z.infer<typeof AdminRecordOutsideRefund>

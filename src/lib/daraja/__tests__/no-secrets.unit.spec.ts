@@ -1,6 +1,7 @@
 import { inspect } from "node:util"
 import nock from "nock"
 import type { DarajaClient } from "../client"
+import { encryptSecurityCredential } from "../security-credential"
 import { stkPassword } from "../stk-password"
 import {
   ACCESS_TOKEN,
@@ -28,9 +29,21 @@ const INITIATOR_PASSWORD = "INITIATOR-PW-Zx81!"
 // Callback and result URLs carry a path secret in real stores (/hooks/lipa/stk/<secret>).
 const URL_SECRET = "URLSECRET-6c1f0a9e2b7d4c3f8a5e"
 const { certificatePem } = selfSignedCertificate()
+// The Daraja portal's ready-made SecurityCredential, as merchants who never hold the password configure it.
+const PORTAL_CREDENTIAL = encryptSecurityCredential(INITIATOR_PASSWORD, certificatePem)
 const seenCredentials: string[] = [] // SecurityCredential values captured from request bodies
 
-const secrets = (): string[] => [CONSUMER_SECRET, BASIC_AUTH, ACCESS_TOKEN, PASSKEY, PASSWORD, INITIATOR_PASSWORD, URL_SECRET, ...seenCredentials]
+const secrets = (): string[] => [
+  CONSUMER_SECRET,
+  BASIC_AUTH,
+  ACCESS_TOKEN,
+  PASSKEY,
+  PASSWORD,
+  INITIATOR_PASSWORD,
+  URL_SECRET,
+  PORTAL_CREDENTIAL,
+  ...seenCredentials,
+]
 
 function expectNoSecrets(label: string, text: string): void {
   for (const secret of secrets()) {
@@ -93,6 +106,13 @@ const statusParams = {
   remarks: "Status",
 }
 
+const { initiatorPassword: _p1, certificatePem: _c1, ...reversalBase } = reversalParams
+const { initiatorPassword: _p2, certificatePem: _c2, ...statusBase } = statusParams
+const reversalWithCredential = { ...reversalBase, securityCredential: PORTAL_CREDENTIAL }
+const statusWithCredential = { ...statusBase, securityCredential: PORTAL_CREDENTIAL }
+/** Invalid on purpose (both credential forms, or a password in the credential field); typed loosely. */
+const loose = <T>(params: Record<string, unknown>): T => params as T
+
 type Scenario = [string, (client: DarajaClient) => Promise<unknown>, () => void]
 
 const scenarios: Scenario[] = [
@@ -148,6 +168,24 @@ const scenarios: Scenario[] = [
     mockToken()
     nock(BASE_URL).post("/mpesa/transactionstatus/v1/query").times(3).reply(echoError(500, "500.003.1001"))
   }],
+  ["reversal: portal credential echoed in an error body", (c) => c.reversal(reversalWithCredential), () => {
+    mockToken()
+    nock(BASE_URL).post("/mpesa/reversal/v1/request").reply(echoError(400, "400.002.02"))
+  }],
+  ["reversal: portal credential echoed in a non-zero ResponseCode", (c) => c.reversal(reversalWithCredential), () => {
+    mockToken()
+    nock(BASE_URL)
+      .post("/mpesa/reversal/v1/request")
+      .reply(200, { ResponseCode: "2001", ResponseDescription: `The initiator information is invalid: ${PORTAL_CREDENTIAL}` })
+  }],
+  ["transactionStatus: retried errors echoing the portal credential", (c) => c.transactionStatus({ ...statusWithCredential, originalConversationId: "71840-27539181-07" }), () => {
+    mockToken()
+    nock(BASE_URL).post("/mpesa/transactionstatus/v1/query").times(3).reply(echoError(500, "500.003.1001"))
+  }],
+  ["reversal: validation error with both credential forms", (c) => c.reversal(loose({ ...reversalParams, securityCredential: PORTAL_CREDENTIAL })), () => undefined],
+  ["reversal: validation error with the password in the credential field", (c) => c.reversal(loose({ ...reversalBase, securityCredential: INITIATOR_PASSWORD })), () => undefined],
+  ["transactionStatus: validation error with a certificate but no password", (c) => c.transactionStatus(loose({ ...statusBase, certificatePem })), () => undefined],
+  ["transactionStatus: validation error with both forms", (c) => c.transactionStatus(loose({ ...statusParams, securityCredential: PORTAL_CREDENTIAL })), () => undefined],
 ]
 
 describe("no secrets in errors or logs", () => {
@@ -202,6 +240,21 @@ describe("no secrets in errors or logs", () => {
     await client.stkPush(stkParams)
     expectNoSecrets("logs", JSON.stringify(logger.entries))
     expect(JSON.stringify(logger.entries)).not.toContain("254712345678") // phone only masked
+  })
+
+  it("successful reversal and status calls with either credential form log nothing secret", async () => {
+    const ack = { OriginatorConversationID: "o-1", ConversationID: "AG_1", ResponseCode: "0", ResponseDescription: "Accept the service request successfully." }
+    mockToken()
+    nock(BASE_URL).post("/mpesa/reversal/v1/request").times(2).reply(200, ack)
+    nock(BASE_URL).post("/mpesa/transactionstatus/v1/query").times(2).reply(200, ack)
+    const logger = recordingLogger()
+    const client = makeClient({ logger })
+    await client.reversal(reversalParams)
+    await client.reversal(reversalWithCredential)
+    await client.transactionStatus(statusParams)
+    await client.transactionStatus({ ...statusWithCredential, originalConversationId: "o-1-conversation" })
+    expect(logger.entries.length).toBeGreaterThan(0)
+    expectNoSecrets("logs", JSON.stringify(logger.entries))
   })
 
   it("inspecting or serialising the client shows no credentials", async () => {

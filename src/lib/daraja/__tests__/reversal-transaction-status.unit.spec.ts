@@ -2,6 +2,7 @@ import { constants, privateDecrypt } from "node:crypto"
 import nock from "nock"
 import { classifyDarajaError } from "../classify-error"
 import { DarajaApiError, DarajaTransportError, DarajaValidationError } from "../errors"
+import { encryptSecurityCredential } from "../security-credential"
 import type { ReversalParams } from "../reversal"
 import type { TransactionStatusParams } from "../transaction-status"
 import { ACCESS_TOKEN, BASE_URL, makeClient, mockToken, rejectionOf, setupNock } from "./helpers"
@@ -11,6 +12,43 @@ setupNock()
 
 const { certificatePem, privateKey } = selfSignedCertificate()
 const INITIATOR_PASSWORD = "Initi@tor-Pa55word"
+/** What the Daraja portal's "generate security credential" gives a merchant: the password, already encrypted. */
+const PORTAL_CREDENTIAL = encryptSecurityCredential(INITIATOR_PASSWORD, certificatePem)
+/** The portal's credential as pasted from an .env file or an e-mail: wrapped, with a trailing newline. */
+const WRAPPED_CREDENTIAL = PORTAL_CREDENTIAL.replace(/(.{64})/g, "$1\n") + "\n"
+
+/** Bad input on purpose: the typed params would not compile, which is the point of the runtime check too. */
+const loosely = <T>(params: Record<string, unknown>): T => params as T
+
+/**
+ * The credential-form cases both endpoints share: [override, field blamed]. `undefined` removes a field.
+ * The plain password in securityCredential is the classic mistake (some libraries send base64(password)).
+ */
+const CREDENTIAL_CASES: Array<[string, Record<string, unknown>, string]> = [
+  ["both forms", { securityCredential: PORTAL_CREDENTIAL }, "securityCredential"],
+  ["neither form", { initiatorPassword: undefined, certificatePem: undefined }, "securityCredential"],
+  ["a password without the certificate", { certificatePem: undefined }, "certificatePem"],
+  ["a certificate without the password", { initiatorPassword: undefined }, "initiatorPassword"],
+  ["the plain password as securityCredential", { initiatorPassword: undefined, certificatePem: undefined, securityCredential: INITIATOR_PASSWORD }, "securityCredential"],
+  ["base64 of the password as securityCredential", { initiatorPassword: undefined, certificatePem: undefined, securityCredential: Buffer.from(INITIATOR_PASSWORD).toString("base64") }, "securityCredential"],
+  ["an empty securityCredential", { initiatorPassword: undefined, certificatePem: undefined, securityCredential: "" }, "securityCredential"],
+  ["a non-string securityCredential", { initiatorPassword: undefined, certificatePem: undefined, securityCredential: 42 }, "securityCredential"],
+]
+
+function withOverride(base: object, override: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base, ...override }
+  for (const [key, value] of Object.entries(override)) if (value === undefined) delete merged[key]
+  return merged
+}
+
+function expectCredentialError(err: unknown, field: string): void {
+  expect(err).toBeInstanceOf(DarajaValidationError)
+  expect((err as DarajaValidationError).field).toBe(field)
+  const text = `${(err as Error).message} ${JSON.stringify(err)}`
+  for (const secret of [INITIATOR_PASSWORD, PORTAL_CREDENTIAL, Buffer.from(INITIATOR_PASSWORD).toString("base64")]) {
+    expect(text).not.toContain(secret)
+  }
+}
 const ACK = {
   OriginatorConversationID: "71840-27539181-07",
   ConversationID: "AG_20210709_12346c8e6f8858d7b70a",
@@ -82,7 +120,7 @@ describe("reversal", () => {
     expect(bodies[0]).not.toHaveProperty("Occasion")
   })
 
-  it.each<[Partial<ReversalParams>, string]>([
+  it.each<[Record<string, unknown>, string]>([
     [{ remarks: "x" }, "remarks"],
     [{ remarks: "y".repeat(101) }, "remarks"],
     [{ amount: 0 }, "amount"],
@@ -94,9 +132,35 @@ describe("reversal", () => {
     [{ initiator: "" }, "initiator"],
     [{ certificatePem: "garbage" }, "certificatePem"],
   ])("validates %j", async (override, field) => {
-    const err = await rejectionOf(makeClient().reversal({ ...params, ...override }))
+    const err = await rejectionOf(makeClient().reversal(loosely<ReversalParams>({ ...params, ...override })))
     expect(err).toBeInstanceOf(DarajaValidationError)
     expect((err as DarajaValidationError).field).toBe(field)
+  })
+
+  it("sends a ready-made securityCredential as is, without line breaks, instead of encrypting a password", async () => {
+    mockToken()
+    const { bodies } = capture(PATH)
+    const { initiatorPassword: _p, certificatePem: _c, ...rest } = params
+    await makeClient().reversal({ ...rest, securityCredential: WRAPPED_CREDENTIAL })
+    expect(bodies[0]!.SecurityCredential).toBe(PORTAL_CREDENTIAL)
+    expect(decryptCredential(PORTAL_CREDENTIAL)).toBe(INITIATOR_PASSWORD)
+  })
+
+  it.each(CREDENTIAL_CASES)("refuses %s, naming the field and quoting nothing", async (_name, override, field) => {
+    // No nock interceptor: a request reaching the network would fail differently.
+    const err = await rejectionOf(makeClient().reversal(loosely<ReversalParams>(withOverride(params, override))))
+    expectCredentialError(err, field)
+  })
+
+  it("explains the two forms in the message", async () => {
+    const both = await rejectionOf(makeClient().reversal(loosely<ReversalParams>({ ...params, securityCredential: PORTAL_CREDENTIAL })))
+    expect((both as Error).message).toBe("securityCredential: give either securityCredential or initiatorPassword with certificatePem, not both")
+    const neither = await rejectionOf(makeClient().reversal(loosely<ReversalParams>(withOverride(params, { initiatorPassword: undefined, certificatePem: undefined }))))
+    expect((neither as Error).message).toBe("securityCredential: is required, unless initiatorPassword and certificatePem are given")
+    const plain = await rejectionOf(
+      makeClient().reversal(loosely<ReversalParams>(withOverride(params, { initiatorPassword: undefined, certificatePem: undefined, securityCredential: INITIATOR_PASSWORD }))),
+    )
+    expect((plain as Error).message).toMatch(/^securityCredential: must be the base64 SecurityCredential generated on the Daraja portal/)
   })
 
   it("is sent once: a timeout is indeterminate", async () => {
@@ -162,6 +226,53 @@ describe("transactionStatus", () => {
     capture(PATH)
     await expect(makeClient().transactionStatus(params)).resolves.toMatchObject({ responseCode: "0" })
     expect(nock.pendingMocks()).toEqual([])
+  })
+
+  it("looks up a conversation by OriginalConversationID alone (no TransactionID key)", async () => {
+    mockToken()
+    const { bodies } = capture(PATH)
+    const { transactionId: _t, ...rest } = params
+    await makeClient().transactionStatus({ ...rest, originalConversationId: " 71840-27539181-07 " })
+    const { SecurityCredential: _s, ...body } = bodies[0]!
+    expect(body).toEqual({
+      Initiator: "apiop37",
+      CommandID: "TransactionStatusQuery",
+      OriginalConversationID: "71840-27539181-07",
+      PartyA: "600782",
+      IdentifierType: "4",
+      ResultURL: "https://shop.example.com/daraja/status/result",
+      QueueTimeOutURL: "https://shop.example.com/daraja/status/timeout",
+      Remarks: "Reconcile order 1042",
+    })
+  })
+
+  it("sends both ids when both are given, as Daraja's own sample does", async () => {
+    mockToken()
+    const { bodies } = capture(PATH)
+    await makeClient().transactionStatus({ ...params, originalConversationId: "AG_20190826_0000777ab7d848b9e721" })
+    expect(bodies[0]).toMatchObject({ TransactionID: "NLJ7RT61SV", OriginalConversationID: "AG_20190826_0000777ab7d848b9e721" })
+  })
+
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ["neither id", { transactionId: undefined }, "transactionId", "transactionId: is required, unless originalConversationId is given"],
+    ["a malformed originalConversationId", { originalConversationId: "has spaces in it" }, "originalConversationId", "originalConversationId: must be an OriginatorConversationID such as 71840-27539181-07"],
+    ["an empty originalConversationId", { transactionId: undefined, originalConversationId: "" }, "originalConversationId", "originalConversationId: must be an OriginatorConversationID such as 71840-27539181-07"],
+  ])("refuses %s", async (_name, override, field, message) => {
+    const err = await rejectionOf(makeClient().transactionStatus(loosely<TransactionStatusParams>(withOverride(params, override))))
+    expect(err).toMatchObject({ kind: "validation", field, message })
+  })
+
+  it("sends a ready-made securityCredential as is", async () => {
+    mockToken()
+    const { bodies } = capture(PATH)
+    const { initiatorPassword: _p, certificatePem: _c, ...rest } = params
+    await makeClient().transactionStatus({ ...rest, securityCredential: WRAPPED_CREDENTIAL })
+    expect(bodies[0]!.SecurityCredential).toBe(PORTAL_CREDENTIAL)
+  })
+
+  it.each(CREDENTIAL_CASES)("refuses %s, naming the field and quoting nothing", async (_name, override, field) => {
+    const err = await rejectionOf(makeClient().transactionStatus(loosely<TransactionStatusParams>(withOverride(params, override))))
+    expectCredentialError(err, field)
   })
 
   it("rejects a bad identifierType", async () => {

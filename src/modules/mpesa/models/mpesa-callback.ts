@@ -9,6 +9,11 @@ import { model } from "@medusajs/framework/utils"
 const MpesaCallback = model
   .define("mpesa_callback", {
     id: model.id({ prefix: "mpesacb" }).primaryKey(),
+    // stk: an STK Push result; reversal_result / reversal_timeout / status_result / status_timeout:
+    // Daraja's asynchronous answers to a Reversal or a Transaction Status request of ours.
+    kind: model.enum(["stk", "reversal_result", "reversal_timeout", "status_result", "status_timeout"]).default("stk"),
+    // The refund (mpesa_refund) a Result URL names.
+    refund_id: model.text().nullable(),
     checkout_request_id: model.text().nullable(),
     merchant_request_id: model.text().nullable(),
     result_code: model.text().nullable(),

@@ -64,6 +64,12 @@ const MpesaTransaction = model
     // Something a person should look at (a conflicting receipt, a completion that keeps failing).
     attention_reason: model.text().nullable(),
     attention_at: model.dateTime().nullable(),
+    // Completed refunds (reversals and refunds recorded as made outside), whole shillings.
+    refunded_amount: model.number().default(0),
+    // An admin asked to attach this unmatched money to a cart: the payment collection it may go to.
+    attach_collection_id: model.text().nullable(),
+    attach_requested_by: model.text().nullable(),
+    attached_at: model.dateTime().nullable(),
   })
   .indexes([
     // Unique while set (PostgreSQL unique indexes let any number of NULLs through).

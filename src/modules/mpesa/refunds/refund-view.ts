@@ -1,3 +1,6 @@
+import type { RefundRow } from "../types"
+import { REFUND_STATUS_LABELS } from "./refund-reasons"
+
 /**
  * What the admin sees of a refund on our ledger: a Daraja reversal, or a
  * refund the merchant made outside the plugin (M-Pesa Org portal) and
@@ -47,4 +50,25 @@ export type PaymentActions = {
   attach: boolean
   /** record a refund made outside the plugin; up to this many shillings */
   record_outside_max: number
+}
+
+
+export function toRefundView(row: RefundRow): RefundView {
+  return {
+    id: row.id,
+    transaction_id: row.transaction_id,
+    kind: row.kind,
+    status: row.status,
+    status_label: REFUND_STATUS_LABELS[row.kind][row.status],
+    amount: row.amount,
+    currency_code: "KES",
+    reason: row.attention_reason ?? row.reason,
+    result_code: row.result_code,
+    reversal_receipt: row.reversal_receipt,
+    note: row.note,
+    requested_by: row.requested_by,
+    medusa_refund_id: row.medusa_refund_id,
+    created_at: new Date(row.created_at).toISOString(),
+    settled_at: row.settled_at ? new Date(row.settled_at).toISOString() : null,
+  }
 }

@@ -1,5 +1,5 @@
 import { generateEntityId } from "@medusajs/framework/utils"
-import type { CallbackRow, CallbackStatus, Knex } from "../types"
+import type { CallbackKind, CallbackRow, CallbackStatus, Knex } from "../types"
 
 const TABLE = "mpesa_callback"
 
@@ -8,6 +8,8 @@ export class CallbackStore {
   constructor(private readonly db: () => Knex) {}
 
   async insert(row: {
+    kind?: CallbackKind
+    refund_id?: string | null
     payload: unknown
     source_ip: string | null
     transaction_id: string | null

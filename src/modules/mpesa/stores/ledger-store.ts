@@ -125,6 +125,9 @@ export class LedgerStore {
     const q = this.table()
     if (filters.status?.length) q.whereIn("status", filters.status)
     if (filters.unmatched !== undefined) q.where("unmatched", filters.unmatched)
+    // Unmatched money still to deal with: not yet refunded in full (a reversal in progress stays visible).
+    if (filters.uncleared) q.whereRaw("refunded_amount < coalesce(paid_amount, amount)")
+    if (filters.ids) q.whereIn("id", filters.ids)
     if (filters.needsAttention) q.whereNotNull("attention_at")
     if (filters.sessionIds?.length) q.whereIn("payment_session_id", filters.sessionIds)
     if (filters.paymentCollectionIds?.length) q.whereIn("payment_collection_id", filters.paymentCollectionIds)
@@ -442,6 +445,66 @@ export class LedgerStore {
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
+  // ------------------------------------------------------------ attaching unmatched money
+
+  /**
+   * An admin asks to attach unmatched money to a cart's payment collection.
+   * Under the row lock: still paid, unmatched, nothing refunded and no
+   * reversal live or done — else the reason in words.
+   */
+  async requestAttach(id: string, collectionId: string, actor: string, now: Date): Promise<{ row: LedgerRow } | { refused: string }> {
+    return this.db().transaction(async (trx) => {
+      const row = (await trx(TABLE).where({ id }).whereNull("deleted_at").forUpdate().first()) as LedgerRow | undefined
+      if (!row) return { refused: `M-Pesa payment ${id} was not found` }
+      if (row.status !== "paid" || !row.unmatched) {
+        return { refused: "Only paid M-Pesa payments without an order (unmatched) can be attached to a cart." }
+      }
+      if (row.refunded_amount > 0) return { refused: "Part of this payment was already refunded, so it cannot pay for a cart." }
+      const reversal = await trx("mpesa_refund")
+        .where({ transaction_id: id, kind: "reversal" })
+        .whereIn("status", ["sending", "requested", "unknown", "completed"])
+        .whereNull("deleted_at")
+        .first()
+      if (reversal) return { refused: "This payment is being reversed (or was reversed), so it cannot pay for a cart." }
+      const [updated] = (await trx(TABLE)
+        .where({ id })
+        .update({ attach_collection_id: collectionId, attach_requested_by: actor, updated_at: now })
+        .returning("*")) as LedgerRow[]
+      return { row: updated }
+    })
+  }
+
+  /**
+   * A new payment session of a collection an admin attached money to takes
+   * that money instead of sending a prompt: the row becomes the session's
+   * paid payment and its order is due now. Compare-and-set on the attach
+   * request, so the money goes to one session only.
+   */
+  async takeAttached(collectionId: string, sessionId: string, amount: number, now: Date): Promise<LedgerRow | null> {
+    const rows = (await this.db()(TABLE)
+      .where({ attach_collection_id: collectionId, status: "paid", unmatched: true, amount, refunded_amount: 0 })
+      .whereNull("deleted_at")
+      .whereNull("completed_at")
+      .update({
+        payment_session_id: sessionId,
+        payment_collection_id: collectionId,
+        unmatched: false,
+        session_closed_at: null,
+        attach_collection_id: null,
+        attached_at: now,
+        next_completion_at: now,
+        completion_locked_until: null,
+        updated_at: now,
+      })
+      .returning("*")) as LedgerRow[]
+    return rows[0] ?? null
+  }
+
+  /** Withdraws an attach request that did not go through (the session could not be created). */
+  async cancelAttach(id: string, now: Date): Promise<void> {
+    await this.db()(TABLE).where({ id }).whereNotNull("attach_collection_id").update({ attach_collection_id: null, updated_at: now })
+  }
+
   /** Paid rows whose completion is due (first try or a retry after back-off), oldest first. */
   async findDueForCompletion(now: Date, limit: number): Promise<LedgerRow[]> {
     return (await this.table()
@@ -471,6 +534,9 @@ function ownership(row: LedgerRow, sessionId: string | null, now: Date) {
 export type LedgerFilters = {
   status?: LedgerStatus[]
   unmatched?: boolean
+  /** not yet refunded in full */
+  uncleared?: boolean
+  ids?: string[]
   needsAttention?: boolean
   sessionIds?: string[]
   paymentCollectionIds?: string[]

@@ -1,6 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { normalizeKenyanPhone } from "../../../../lib/daraja"
+import type { AdminTransactionView } from "../../../../modules/mpesa/admin-views"
 import type MpesaModuleService from "../../../../modules/mpesa/service"
 import type { LedgerFilters } from "../../../../modules/mpesa/stores/ledger-store"
 import { ordersForPaymentCollections } from "../../../../queries/mpesa-regions"
@@ -26,10 +27,18 @@ export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse):
     res.json({ view: q.view, callbacks, transactions: [], count: callbacks.length })
     return
   }
+  if (q.view === "refunds") {
+    const { transactions, count } = await mpesa.listRefundedTransactions({ take: q.limit, skip: q.offset })
+    res.json({ view: q.view, count, transactions: await withOrders(req, transactions) })
+    return
+  }
   const filters: LedgerFilters = {}
   if (q.state) filters.status = [q.state]
   if (q.view === "failed") filters.status = ["failed", "canceled", "expired"]
-  if (q.view === "unmatched") filters.unmatched = true
+  if (q.view === "unmatched") {
+    filters.unmatched = true
+    filters.uncleared = true
+  }
   if (q.view === "attention") filters.needsAttention = true
   if (q.receipt) filters.receipt = q.receipt
   if (q.from) filters.createdFrom = new Date(`${q.from}T00:00:00+03:00`) // dates are Nairobi days
@@ -42,16 +51,17 @@ export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse):
     }
   }
   const { transactions, count } = await mpesa.listTransactions(filters, { take: q.limit, skip: q.offset })
+  res.json({ view: q.view, count, transactions: await withOrders(req, transactions) })
+}
+
+/** Each payment with the order it paid for (null for unmatched money). */
+export async function withOrders(req: { scope: AuthenticatedMedusaRequest["scope"] }, transactions: AdminTransactionView[]) {
   const orders = await ordersForPaymentCollections(
     req.scope,
     transactions.map((t) => t.payment_collection_id).filter((id): id is string => Boolean(id))
   )
-  res.json({
-    view: q.view,
-    count,
-    transactions: transactions.map((t) => ({
-      ...t,
-      order_id: t.payment_collection_id && !t.unmatched ? (orders.get(t.payment_collection_id) ?? null) : null,
-    })),
-  })
+  return transactions.map((t) => ({
+    ...t,
+    order_id: t.payment_collection_id && !t.unmatched ? (orders.get(t.payment_collection_id) ?? null) : null,
+  }))
 }

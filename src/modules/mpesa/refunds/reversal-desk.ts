@@ -1,0 +1,154 @@
+import { MedusaError } from "@medusajs/framework/utils"
+import { classifyDarajaError } from "../../../lib/daraja"
+import { resultUrl } from "../callbacks/result-url"
+import { errorSummary } from "../error-mapping"
+import type { SettlementContext } from "../settlement-context"
+import type { LedgerRow, RefundRow } from "../types"
+import { OPEN_REFUND_STATUSES } from "../types"
+import { initiatorCredentials, type InitiatorCredentials } from "./reversal-credentials"
+
+export type ReversalRequest = {
+  transactionId: string
+  /** whole shillings; must be the whole payment */
+  amount: number
+  requestedBy: string
+  note: string | null
+  medusaPaymentId: string | null
+}
+
+const POLL_MS = 200
+
+/**
+ * Sends Daraja Reversals and settles the ones whose answer is late or
+ * doubtful. A reversal is never sent twice for one payment by us (one live
+ * reversal per payment, enforced by a unique index), and where its first
+ * answer was lost it is sent again on purpose: Daraja refuses to reverse a
+ * receipt twice (R000001), so the second request either does the work the
+ * first never reached or confirms that it was done.
+ */
+export class ReversalDesk {
+  constructor(private readonly ctx: SettlementContext) {}
+
+  /** Opens (or finds) the payment's reversal and sends it if new; does not wait for the result. */
+  async reverse(input: ReversalRequest): Promise<{ refund: RefundRow; payment: LedgerRow; created: boolean }> {
+    const config = this.ctx.config()
+    const credentials = initiatorCredentials(config)
+    const now = this.ctx.now()
+    const opening = await this.ctx.refunds.openReversal(
+      { ...input, checkAt: new Date(now.getTime() + config.reversalCheckAfterMs) },
+      now
+    )
+    if (opening.kind === "refused") {
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, opening.message)
+    }
+    if (opening.kind === "existing") {
+      return { refund: opening.refund, payment: opening.payment, created: false }
+    }
+    const sent = await this.send(opening.refund, opening.payment, credentials)
+    return { refund: sent, payment: opening.payment, created: true }
+  }
+
+  /** Polls the refund until it is settled or `ms` ran out; returns it as it is then. */
+  async waitForSettlement(refundId: string, ms: number): Promise<RefundRow> {
+    const deadline = Date.now() + ms
+    for (;;) {
+      const row = await this.ctx.refunds.findById(refundId)
+      if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `refund ${refundId} disappeared`)
+      if (!OPEN_REFUND_STATUSES.includes(row.status) || Date.now() >= deadline) return row
+      await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))))
+    }
+  }
+
+  /** The sweep: reversals whose result is late or doubtful, checked a bounded number of times. */
+  async checkDue(limit = 10): Promise<number> {
+    const config = this.ctx.config()
+    const due = await this.ctx.refunds.claimDue(this.ctx.now(), limit, config.queryLeaseMs)
+    for (const refund of due) {
+      try {
+        await this.check(refund)
+      } catch (e) {
+        this.ctx.logger.warn(`M-Pesa: checking reversal ${refund.id} failed: ${errorSummary(e)}`)
+      } finally {
+        await this.ctx.refunds.release(refund.id)
+      }
+    }
+    return due.length
+  }
+
+  private async check(refund: RefundRow): Promise<void> {
+    const config = this.ctx.config()
+    const now = this.ctx.now()
+    const attempts = refund.check_attempts + 1
+    if (attempts > config.maxReversalChecks) {
+      const reason =
+        `M-Pesa has not confirmed this reversal after ${refund.check_attempts} checks. Look the payment up in the M-Pesa Org ` +
+        "portal: if the money went back, record it as a refund made outside M-Pesa; otherwise refund again."
+      await this.ctx.refunds.schedule(refund.id, { next_check_at: null, attention_reason: reason, attention_at: now }, now)
+      this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} unconfirmed after ${refund.check_attempts} checks (needs attention)`)
+      return
+    }
+    await this.ctx.refunds.schedule(
+      refund.id,
+      { check_attempts: attempts, next_check_at: new Date(now.getTime() + config.reversalCheckAfterMs * attempts) },
+      now
+    )
+    const payment = await this.ctx.ledger.findById(refund.transaction_id)
+    if (!payment) return
+    const credentials = initiatorCredentials(config)
+    if (!refund.originator_conversation_id) {
+      // Daraja never acknowledged it (the process died mid-request, or the answer was lost): send it again.
+      await this.send(refund, payment, credentials)
+      return
+    }
+    await this.ctx.daraja().transactionStatus({
+      ...credentials,
+      originalConversationId: refund.originator_conversation_id,
+      partyA: config.shortcode,
+      identifierType: "4",
+      resultUrl: resultUrl(config, "status", refund.id),
+      queueTimeOutUrl: resultUrl(config, "status-timeout", refund.id),
+      remarks: "Reversal check",
+    })
+  }
+
+  private async send(refund: RefundRow, payment: LedgerRow, credentials: InitiatorCredentials): Promise<RefundRow> {
+    const config = this.ctx.config()
+    const receipt = payment.mpesa_receipt_number
+    if (!receipt) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, "This payment has no M-Pesa receipt number to reverse.")
+    try {
+      const accepted = await this.ctx.daraja().reversal({
+        ...credentials,
+        transactionId: receipt,
+        amount: refund.amount,
+        receiverParty: config.shortcode,
+        resultUrl: resultUrl(config, "reversal", refund.id),
+        queueTimeOutUrl: resultUrl(config, "reversal-timeout", refund.id),
+        remarks: "Refund",
+        occasion: payment.account_reference,
+      })
+      const now = this.ctx.now()
+      const moved = await this.ctx.refunds.markRequested(
+        refund.id,
+        { originator_conversation_id: accepted.originatorConversationId, conversation_id: accepted.conversationId },
+        new Date(now.getTime() + config.reversalCheckAfterMs),
+        now
+      )
+      // null: the result beat the acknowledgement and settled it already.
+      return moved ?? (await this.ctx.refunds.findById(refund.id)) ?? refund
+    } catch (e) {
+      const now = this.ctx.now()
+      if (classifyDarajaError(e, { idempotent: false }) === "fail") {
+        const reason = `M-Pesa refused the reversal request: ${darajaMessage(e)}`
+        this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} refused: ${errorSummary(e)}`)
+        return (await this.ctx.refunds.fail(refund.id, { reason }, now)) ?? refund
+      }
+      this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} outcome unknown: ${errorSummary(e)}`)
+      const reason = "Daraja's answer to the reversal request never arrived; checking with M-Pesa."
+      return (await this.ctx.refunds.markUnknown(refund.id, reason, new Date(now.getTime() + config.reversalCheckAfterMs), now)) ?? refund
+    }
+  }
+}
+
+function darajaMessage(e: unknown): string {
+  return e instanceof Error ? e.message : "no reason given"
+}
