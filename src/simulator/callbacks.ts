@@ -9,7 +9,8 @@ import https from "node:https"
 import type { SimulatorFaults } from "./faults"
 import type { SimulatorLogger } from "./options"
 
-export type CallbackKind = "stk" | "reversal" | "transaction_status"
+/** "reversal_timeout" is the body POSTed to a Reversal's QueueTimeOutURL (reversalOutcome "queue_timeout"). */
+export type CallbackKind = "stk" | "reversal" | "reversal_timeout" | "transaction_status"
 
 export interface CallbackDelivery {
   /** Increasing number, in the order deliveries started. */
@@ -53,14 +54,19 @@ export class CallbackDispatcher {
   /** Sends `payload` to `url` as Daraja would, honouring dropCallbacks / duplicateCallbacks. */
   async deliver(kind: CallbackKind, reference: string, url: string, payload: unknown): Promise<void> {
     const faults = this.faults()
-    if (faults.dropCallbacks) {
-      const at = new Date().toISOString()
-      this.record({ kind, reference, url, payload, outcome: "dropped", httpStatus: null, error: null, copy: 1, startedAt: at, finishedAt: at })
-      this.log.info(`[daraja-simulator] dropped ${kind} callback for ${reference} (dropCallbacks fault)`)
-      return
-    }
+    if (faults.dropCallbacks) return this.drop(kind, reference, url, payload, "dropCallbacks fault")
     const copies = faults.duplicateCallbacks ? [1, 2] : [1]
     await Promise.all(copies.map((copy) => this.attempt(kind, reference, url, payload, copy)))
+  }
+
+  /**
+   * Records a callback that is never sent, as if it were lost on the way: `why` names the fault, for the log.
+   * Counts as settled for waitFor, like any other dropped callback.
+   */
+  drop(kind: CallbackKind, reference: string, url: string, payload: unknown, why: string): void {
+    const at = new Date().toISOString()
+    this.record({ kind, reference, url, payload, outcome: "dropped", httpStatus: null, error: null, copy: 1, startedAt: at, finishedAt: at })
+    this.log.info(`[daraja-simulator] dropped ${kind} callback for ${reference} (${why})`)
   }
 
   /** Recent deliveries, oldest first. */
@@ -74,8 +80,8 @@ export class CallbackDispatcher {
 
   /**
    * Resolves once at least `n` callbacks have been dealt with: delivered, failed, or dropped by the
-   * dropCallbacks fault (a dropped callback is settled too: it will never arrive, and its payload is
-   * in the record for a test that wants to replay it).
+   * dropCallbacks or lost_result fault (a dropped callback is settled too: it will never arrive, and its
+   * payload is in the record for a test that wants to replay it).
    */
   waitFor(n: number, timeoutMs: number): Promise<CallbackDelivery[]> {
     const settled = () => this.counts.delivered + this.counts.failed + this.counts.dropped

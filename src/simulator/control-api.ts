@@ -10,6 +10,7 @@ import { readText } from "./http-io"
 import type { CallbackDelivery } from "./callbacks"
 import { PromptActionError, type StkPrompt } from "./prompts"
 import { json, type Reply } from "./replies"
+import type { ReversalRecord } from "./reversal-log"
 import type { SimulatorStats } from "./stats"
 import { describeZodError } from "./validation"
 
@@ -29,13 +30,15 @@ export interface SimulatorControls {
   /** Changes some fault switches; the rest keep their values. Returns all of them. */
   setFaults(update: FaultsUpdate): SimulatorFaults
   /**
-   * Clears prompts, faults, stats, tokens, callback records and the payment ledger, cancels pending
-   * timers and aborts callbacks in flight.
+   * Clears prompts, faults, stats, tokens, callback records, the payment ledger and the reversal log,
+   * cancels pending timers and aborts callbacks in flight.
    */
   reset(): void
   stats(): SimulatorStats
   /** Recent callback deliveries (STK and Result callbacks), oldest first. */
   callbacks(): CallbackDelivery[]
+  /** Every Reversal request since start / reset, oldest first, with what became of it. */
+  reversals(): ReversalRecord[]
 }
 
 const declineSchema = z
@@ -76,6 +79,8 @@ export async function handleControl(method: string, path: string, req: IncomingM
       return method === "GET" ? json(200, sim.stats()) : notAllowed(method)
     case "/simulator/callbacks":
       return method === "GET" ? json(200, { callbacks: sim.callbacks() }) : notAllowed(method)
+    case "/simulator/reversals":
+      return method === "GET" ? json(200, { reversals: sim.reversals() }) : notAllowed(method)
     case "/simulator/certificate":
       return method === "GET"
         ? { kind: "text", status: 200, body: sim.publicKeyPem, contentType: "application/x-pem-file" }

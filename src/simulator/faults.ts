@@ -29,6 +29,17 @@ export function rejectionReply(kind: RejectionKind): Reply {
 
 export type PushResponseMode = "normal" | "hang" | "reset" | "html502"
 
+/**
+ * What becomes of a valid Reversal request (see reversal.ts and the README):
+ * - normal: decided as today (success, R000001, R000002 or 2001) and POSTed to ResultURL;
+ * - fail: not processed; ResultURL gets ResultCode 1 "The balance is insufficient for the transaction.";
+ * - queue_timeout: never reaches M-Pesa, so not processed; QueueTimeOutURL gets a timeout body, ResultURL nothing;
+ * - lost_result: processed as normal, but the Result is never POSTed (recorded as dropped).
+ */
+export const REVERSAL_OUTCOMES = ["normal", "fail", "queue_timeout", "lost_result"] as const
+
+export type ReversalOutcome = (typeof REVERSAL_OUTCOMES)[number]
+
 export interface SimulatorFaults {
   /** Replaces the `callbackDelayMs` option (still multiplied by timeScale); null = use the option. */
   callbackDelayMs: number | null
@@ -56,6 +67,8 @@ export interface SimulatorFaults {
   pushResponse: PushResponseMode
   /** Replaces the `latencyMs` option; null = use the option. Not scaled by timeScale. */
   latencyMs: number | null
+  /** What becomes of Reversal requests; see REVERSAL_OUTCOMES. */
+  reversalOutcome: ReversalOutcome
 }
 
 export const NO_FAULTS: Readonly<SimulatorFaults> = Object.freeze({
@@ -68,6 +81,7 @@ export const NO_FAULTS: Readonly<SimulatorFaults> = Object.freeze({
   expireTokens: false,
   pushResponse: "normal",
   latencyMs: null,
+  reversalOutcome: "normal",
 })
 
 const rejection = z.enum(REJECTION_KINDS as [RejectionKind, ...RejectionKind[]]).nullable()
@@ -84,6 +98,7 @@ export const faultsUpdateSchema = z
     expireTokens: z.boolean(),
     pushResponse: z.enum(["normal", "hang", "reset", "html502"]),
     latencyMs: z.number().min(0).nullable(),
+    reversalOutcome: z.enum(REVERSAL_OUTCOMES),
   })
   .partial()
   .strict()

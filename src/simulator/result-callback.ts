@@ -1,7 +1,7 @@
 /**
  * What Reversal and Transaction Status share: the synchronous acknowledgement, the asynchronous
- * `{Result: …}` body POSTed to ResultURL, the request fields both validate the same way, and the
- * scheduling of that POST.
+ * `{Result: …}` body POSTed to ResultURL (or, on a queue timeout, QueueTimeOutURL), the request fields
+ * both validate the same way, and the scheduling of that POST.
  */
 import { z } from "zod"
 import type { CallbackDispatcher, CallbackKind } from "./callbacks"
@@ -9,6 +9,7 @@ import type { Scheduler } from "./clock"
 import type { IdFactory } from "./ids"
 import { json, type Reply } from "./replies"
 import type { Ledger } from "./ledger"
+import type { ReversalLog } from "./reversal-log"
 import { SecurityCredentialKeys } from "./security-credential"
 
 export interface ResultParameter {
@@ -57,6 +58,37 @@ export function resultHeader(conversation: Conversation, reference: { Key: strin
   }
 }
 
+/**
+ * What the gateway POSTs to QueueTimeOutURL when a request timed out in M-Pesa's queue and was never
+ * processed. Safaricom publishes no sample of it; this follows the only concrete one we found (a reversal
+ * timeout fixture in the mpesakit SDK's tests): the Result envelope with ResultType 1, ResultCode "1", no
+ * TransactionID, no ResultParameters and no ReferenceData. ResultCode 1 is also "balance insufficient" on a
+ * ResultURL, so a receiver must tell the two apart by the URL that was called, never by the code.
+ */
+export interface QueueTimeoutBody {
+  Result: {
+    ResultType: 1
+    ResultCode: "1"
+    ResultDesc: string
+    OriginatorConversationID: string
+    ConversationID: string
+  }
+}
+
+export const QUEUE_TIMEOUT_DESC = "The service request timed out."
+
+export function queueTimeoutBody(conversation: Conversation): QueueTimeoutBody {
+  return {
+    Result: {
+      ResultType: 1,
+      ResultCode: "1",
+      ResultDesc: QUEUE_TIMEOUT_DESC,
+      OriginatorConversationID: conversation.originatorConversationId,
+      ConversationID: conversation.conversationId,
+    },
+  }
+}
+
 export function acceptedReply(conversation: Conversation): Reply {
   return json(200, {
     OriginatorConversationID: conversation.originatorConversationId,
@@ -71,6 +103,8 @@ export interface ResultRequestDeps {
   ids: IdFactory
   keys: SecurityCredentialKeys
   ledger: Ledger
+  /** Reversal requests by OriginatorConversationID: written by Reversal, read by Transaction Status. */
+  reversals: ReversalLog
   delivery: ResultDelivery
 }
 
@@ -81,9 +115,19 @@ export interface ResultDelivery {
   delayMs: number
 }
 
-export function scheduleResult(kind: CallbackKind, resultUrl: string, body: ResultCallbackBody, delivery: ResultDelivery): void {
+/** Anything POSTed to a ResultURL or QueueTimeOutURL: recorded under its ConversationID. */
+type ResultEnvelope = { Result: { ConversationID: string } }
+
+export function scheduleResult(kind: CallbackKind, url: string, body: ResultEnvelope, delivery: ResultDelivery): void {
   delivery.scheduler.after(delivery.delayMs, () => {
-    void delivery.callbacks.deliver(kind, body.Result.ConversationID, resultUrl, body)
+    void delivery.callbacks.deliver(kind, body.Result.ConversationID, url, body)
+  })
+}
+
+/** The Result is lost: at the moment it would have been sent, it is recorded as dropped instead. */
+export function scheduleLostResult(kind: CallbackKind, url: string, body: ResultEnvelope, delivery: ResultDelivery, why: string): void {
+  delivery.scheduler.after(delivery.delayMs, () => {
+    delivery.callbacks.drop(kind, body.Result.ConversationID, url, body, why)
   })
 }
 

@@ -13,8 +13,9 @@ import { Ledger } from "./ledger"
 import { bearerToken, handleOAuth, TokenStore } from "./oauth"
 import { resolveOptions, type DarajaSimulatorOptions, type ResolvedOptions } from "./options"
 import { PromptStore, type StkPrompt } from "./prompts"
-import type { ResultDelivery } from "./result-callback"
+import type { ResultDelivery, ResultRequestDeps } from "./result-callback"
 import { handleReversal } from "./reversal"
+import { ReversalLog, type ReversalRecord } from "./reversal-log"
 import { createRequestListener } from "./router"
 import { SecurityCredentialKeys } from "./security-credential"
 import { copyStats, emptyStats, type SimulatorStats } from "./stats"
@@ -59,6 +60,7 @@ class Simulator implements DarajaSimulator {
   private readonly tokens: TokenStore
   private readonly keys = new SecurityCredentialKeys()
   private readonly ledger = new Ledger()
+  private readonly reversalLog = new ReversalLog()
   private readonly promptStore: PromptStore
   private readonly dispatcher: CallbackDispatcher
   private readonly held = new Set<ServerResponse>()
@@ -109,9 +111,9 @@ class Simulator implements DarajaSimulator {
             case "stkQuery":
               return handleStkQuery(body, { merchants: options.merchants, faults, prompts: this.promptStore, strict: options.strict })
             case "reversal":
-              return handleReversal(body, { ids: this.ids, keys: this.keys, ledger: this.ledger, delivery: this.resultDelivery() })
+              return handleReversal(body, { ...this.resultRequestDeps(), outcome: faults.reversalOutcome })
             case "transactionStatus":
-              return handleTransactionStatus(body, { ids: this.ids, keys: this.keys, ledger: this.ledger, delivery: this.resultDelivery() })
+              return handleTransactionStatus(body, this.resultRequestDeps())
           }
         },
         isAuthorized: (headers) => {
@@ -204,6 +206,7 @@ class Simulator implements DarajaSimulator {
     this.dispatcher.abortAll()
     this.dispatcher.clear()
     this.ledger.clear()
+    this.reversalLog.clear()
     this.tokens.clear()
     this.currentFaults = { ...NO_FAULTS }
     this.counters = emptyStats()
@@ -221,6 +224,10 @@ class Simulator implements DarajaSimulator {
 
   callbacks(): CallbackDelivery[] {
     return this.dispatcher.list()
+  }
+
+  reversals(): ReversalRecord[] {
+    return this.reversalLog.list()
   }
 
   waitForPrompt(
@@ -251,8 +258,9 @@ class Simulator implements DarajaSimulator {
     return this.currentFaults.callbackDelayMs ?? this.options.callbackDelayMs
   }
 
-  private resultDelivery(): ResultDelivery {
-    return { scheduler: this.scheduler, callbacks: this.dispatcher, delayMs: this.callbackDelayMs() }
+  private resultRequestDeps(): ResultRequestDeps {
+    const delivery: ResultDelivery = { scheduler: this.scheduler, callbacks: this.dispatcher, delayMs: this.callbackDelayMs() }
+    return { ids: this.ids, keys: this.keys, ledger: this.ledger, reversals: this.reversalLog, delivery }
   }
 
   private requireAddress(): AddressInfo {

@@ -9,7 +9,7 @@ export interface SimulatorStats {
   callbacksDelivered: number
   /** Callback POSTs answered with another status, or that failed on the network. */
   callbacksFailed: number
-  /** Callbacks not sent because of the dropCallbacks fault. */
+  /** Callbacks not sent because of the dropCallbacks fault or reversalOutcome "lost_result". */
   callbacksDropped: number
 }
 

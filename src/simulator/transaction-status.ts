@@ -1,13 +1,16 @@
 /**
- * `POST /mpesa/transactionstatus/v1/query`: looks a receipt up in the ledger and POSTs the result to
- * ResultURL after the callback delay. Lookups by OriginalConversationID alone are not supported
- * (the simulator keeps no record of them) and answer "does not exist".
+ * `POST /mpesa/transactionstatus/v1/query`: looks a receipt up in the ledger, or (with no TransactionID)
+ * an OriginalConversationID up among the Reversal requests, and POSTs the result to ResultURL after the
+ * callback delay. A conversation lookup finds the reversal only if M-Pesa processed it: one that failed or
+ * timed out in the queue left no transaction behind, so it "does not exist", like an unknown id.
  */
 import { z } from "zod"
 import type { JsonBody } from "./http-io"
+import type { PaidTransaction } from "./ledger"
 import type { Reply } from "./replies"
 import {
   acceptedReply,
+  type Conversation,
   customerPublicName,
   INVALID_INITIATOR,
   initiatorField,
@@ -18,8 +21,10 @@ import {
   SUCCESS_DESC,
   type ResultCallbackBody,
   resultHeader,
+  type ResultParameter,
   type ResultRequestDeps,
 } from "./result-callback"
+import type { ReversalRecord, ReversalTransaction } from "./reversal-log"
 import { digitString, urlField, validateBody } from "./validation"
 
 export const transactionStatusSchema = z
@@ -56,49 +61,82 @@ export function handleTransactionStatus(body: JsonBody, deps: TransactionStatusD
     Result: { ...base, ResultCode: code, ResultDesc: desc, TransactionID: deps.ids.placeholderTransactionId(now) },
   })
 
-  const payment = request.TransactionID ? deps.ledger.find(request.TransactionID) : undefined
-  // The querying party must be a party to the transaction, or M-Pesa will not show it.
-  const isParty = payment && [payment.shortcode, payment.partyB, payment.phoneNumber].includes(request.PartyA)
+  const notFound = failure(2032, "The transaction receipt number does not exist.")
   let result: ResultCallbackBody
   if (deps.keys.check(request.SecurityCredential).kind !== "valid") {
     result = failure(INVALID_INITIATOR.code, INVALID_INITIATOR.desc)
-  } else if (!payment || !isParty) {
-    result = failure(2032, "The transaction receipt number does not exist.")
+  } else if (request.TransactionID) {
+    // A receipt wins when both are given (Daraja's sample sends both); the conversation is then ignored.
+    const payment = deps.ledger.find(request.TransactionID)
+    // The querying party must be a party to the transaction, or M-Pesa will not show it.
+    const isParty = payment && [payment.shortcode, payment.partyB, payment.phoneNumber].includes(request.PartyA)
+    result = payment && isParty ? { Result: { ...base, ...paymentStatus(payment, conversation) } } : notFound
   } else {
-    const completed = Number(payment.transactionDate)
-    result = {
-      Result: {
-        ...base,
-        ResultCode: 0,
-        ResultDesc: SUCCESS_DESC,
-        TransactionID: payment.receipt,
-        ResultParameters: {
-          ResultParameter: [
-            { Key: "DebitPartyName", Value: customerPublicName(payment.phoneNumber) },
-            {
-              Key: "CreditPartyName",
-              Value: merchantPublicName(
-                payment.transactionType === "CustomerBuyGoodsOnline" ? payment.partyB : payment.shortcode,
-                payment.merchantName,
-              ),
-            },
-            { Key: "OriginatorConversationID", Value: conversation.originatorConversationId },
-            { Key: "InitiatedTime", Value: completed },
-            { Key: "DebitAccountType", Value: "MMF Account For Customer" },
-            { Key: "DebitPartyCharges" },
-            { Key: "TransactionReason" },
-            { Key: "ReasonType", Value: payment.transactionType === "CustomerBuyGoodsOnline" ? "Buy Goods Online" : "Pay Bill Online" },
-            // The simulator reports the payment itself; a later reversal is a separate transaction.
-            { Key: "TransactionStatus", Value: "Completed" },
-            { Key: "FinalisedTime", Value: completed },
-            { Key: "Amount", Value: payment.amount },
-            { Key: "ConversationID", Value: conversation.conversationId },
-            { Key: "ReceiptNo", Value: payment.receipt },
-          ],
-        },
-      },
-    }
+    const record = request.OriginalConversationID ? deps.reversals.find(request.OriginalConversationID) : undefined
+    const reversed = record?.reversed
+    const isParty =
+      record && reversed && [record.receiverParty, reversed.payment.shortcode, reversed.payment.partyB, reversed.payment.phoneNumber].includes(request.PartyA)
+    result = record && reversed && isParty ? { Result: { ...base, ...reversalStatus(record, reversed) } } : notFound
   }
   scheduleResult("transaction_status", request.ResultURL, result, deps.delivery)
   return acceptedReply(conversation)
+}
+
+type StatusResult = Pick<ResultCallbackBody["Result"], "ResultCode" | "ResultDesc" | "TransactionID" | "ResultParameters">
+
+/** A paid receipt: the payment itself (a later reversal is a transaction of its own). */
+function paymentStatus(payment: PaidTransaction, conversation: Conversation): StatusResult {
+  const completed = Number(payment.transactionDate)
+  return success(payment.receipt, [
+    { Key: "DebitPartyName", Value: customerPublicName(payment.phoneNumber) },
+    {
+      Key: "CreditPartyName",
+      Value: merchantPublicName(
+        payment.transactionType === "CustomerBuyGoodsOnline" ? payment.partyB : payment.shortcode,
+        payment.merchantName,
+      ),
+    },
+    { Key: "OriginatorConversationID", Value: conversation.originatorConversationId },
+    { Key: "InitiatedTime", Value: completed },
+    { Key: "DebitAccountType", Value: "MMF Account For Customer" },
+    { Key: "DebitPartyCharges" },
+    { Key: "TransactionReason" },
+    { Key: "ReasonType", Value: payment.transactionType === "CustomerBuyGoodsOnline" ? "Buy Goods Online" : "Pay Bill Online" },
+    { Key: "TransactionStatus", Value: "Completed" },
+    { Key: "FinalisedTime", Value: completed },
+    { Key: "Amount", Value: payment.amount },
+    { Key: "ConversationID", Value: conversation.conversationId },
+    { Key: "ReceiptNo", Value: payment.receipt },
+  ])
+}
+
+/**
+ * A processed reversal, found by the OriginatorConversationID of the Reversal request: the reversal's own
+ * transaction, money going from the merchant back to the customer. The ids in it are the reversal's, so the
+ * caller can match the answer to the request it asked about.
+ */
+function reversalStatus(record: ReversalRecord, reversed: ReversalTransaction): StatusResult {
+  const { payment, transactionId } = reversed
+  const completed = Number(reversed.completedAt)
+  return success(transactionId, [
+    { Key: "DebitPartyName", Value: merchantPublicName(payment.shortcode, payment.merchantName) },
+    { Key: "CreditPartyName", Value: customerPublicName(payment.phoneNumber) },
+    { Key: "OriginatorConversationID", Value: record.originatorConversationId },
+    { Key: "InitiatedTime", Value: completed },
+    // Reversals are paid out of the shortcode's utility account, where C2B payments land.
+    { Key: "DebitAccountType", Value: "Utility Account" },
+    { Key: "DebitPartyCharges" },
+    { Key: "TransactionReason" },
+    { Key: "ReasonType", Value: "Reversal" },
+    { Key: "TransactionStatus", Value: "Completed" },
+    { Key: "FinalisedTime", Value: completed },
+    { Key: "Amount", Value: payment.amount },
+    { Key: "ConversationID", Value: record.conversationId },
+    { Key: "ReceiptNo", Value: transactionId },
+    { Key: "OriginalTransactionID", Value: payment.receipt },
+  ])
+}
+
+function success(transactionId: string, parameters: ResultParameter[]): StatusResult {
+  return { ResultCode: 0, ResultDesc: SUCCESS_DESC, TransactionID: transactionId, ResultParameters: { ResultParameter: parameters } }
 }

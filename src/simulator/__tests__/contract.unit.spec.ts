@@ -9,8 +9,11 @@ import {
   DarajaClient,
   DarajaTransportError,
   describeResultCode,
+  encryptSecurityCredential,
+  parseResultCallback,
   parseStkCallback,
   type DarajaClientOptions,
+  type DarajaResult,
 } from "../../lib/daraja"
 import { OUTCOME_TABLE, REJECTIONS, SANDBOX_PASSKEY, startDarajaSimulator, type DarajaSimulator, type RejectionKind } from "../index"
 import type { ResultCallbackBody } from "../result-callback"
@@ -340,6 +343,111 @@ describe("contract: DarajaClient against the simulator", () => {
       const result = await resultAt("/status")
       expect(result).toMatchObject({ ResultCode: 0, TransactionID: receipt, ConversationID: accepted.conversationId })
       expect(result.ResultParameters!.ResultParameter).toContainEqual({ Key: "ReceiptNo", Value: receipt })
+    })
+
+    /** What arrived at `path`, read by the client's own Result parser. */
+    async function parsedAt(path: string): Promise<DarajaResult> {
+      for (;;) {
+        const hit = receiver.received.find((r) => r.path === path)
+        if (hit) return parseResultCallback(hit.body)
+        await receiver.waitFor(receiver.received.length + 1)
+      }
+    }
+
+    const statusParams = (lookup: { transactionId: string } | { originalConversationId: string }, resultPath: string) => ({
+      initiator: "testapi",
+      securityCredential: encryptSecurityCredential("Safaricom999!*!", sim.publicKeyPem),
+      ...lookup,
+      partyA: PAYBILL,
+      resultUrl: receiver.url + resultPath,
+      queueTimeOutUrl: receiver.url + "/status-timeout",
+      remarks: "Reconcile refund",
+    })
+
+    it("accepts a ready-made securityCredential (as the Daraja portal generates it)", async () => {
+      const daraja = client()
+      const receipt = await paidReceipt(daraja)
+      const { initiatorPassword: _p, certificatePem: _c, ...rest } = reversalParams(receipt, "/ready")
+      const credential = encryptSecurityCredential("Safaricom999!*!", sim.publicKeyPem)
+      const accepted = await daraja.reversal({ ...rest, securityCredential: credential })
+      const result = await parsedAt("/ready")
+      expect(result).toMatchObject({
+        resultType: 0,
+        resultCode: "0",
+        originatorConversationId: accepted.originatorConversationId,
+        conversationId: accepted.conversationId,
+        transactionId: expect.stringMatching(/^[A-Z0-9]{10}$/),
+        parameters: { Amount: 1250, OriginalTransactionID: receipt, Charge: 0 },
+        referenceData: { QueueTimeoutURL: receiver.url + "/timeout" },
+      })
+    })
+
+    it("parses what a failed reversal (reversalOutcome fail) POSTs to ResultURL", async () => {
+      const daraja = client()
+      const receipt = await paidReceipt(daraja)
+      sim.setFaults({ reversalOutcome: "fail" })
+      const accepted = await daraja.reversal(reversalParams(receipt, "/failed"))
+      expect(await parsedAt("/failed")).toMatchObject({
+        resultCode: "1",
+        resultDesc: "The balance is insufficient for the transaction.",
+        conversationId: accepted.conversationId,
+        transactionId: expect.stringMatching(/^[A-Z0-9]{3}0000000$/),
+        parameters: {},
+        result: { state: "failed" },
+      })
+    })
+
+    it("parses the queue-timeout body (reversalOutcome queue_timeout) POSTed to QueueTimeOutURL", async () => {
+      const daraja = client()
+      const receipt = await paidReceipt(daraja)
+      sim.setFaults({ reversalOutcome: "queue_timeout" })
+      const accepted = await daraja.reversal(reversalParams(receipt, "/never"))
+      expect(await parsedAt("/timeout")).toEqual({
+        resultType: 1,
+        resultCode: "1",
+        resultDesc: "The service request timed out.",
+        originatorConversationId: accepted.originatorConversationId,
+        conversationId: accepted.conversationId,
+        transactionId: null,
+        parameters: {},
+        referenceData: {},
+        result: expect.objectContaining({ code: "1" }),
+      })
+      await sim.waitForCallbacks(2)
+      expect(receiver.received.map((r) => r.path)).not.toContain("/never")
+    })
+
+    it("learns the outcome of a reversal whose Result was lost, by Transaction Status on its OriginatorConversationID", async () => {
+      const daraja = client()
+      const receipt = await paidReceipt(daraja)
+      sim.setFaults({ reversalOutcome: "lost_result" })
+      const accepted = await daraja.reversal(reversalParams(receipt, "/lost"))
+      await sim.waitForCallbacks(2) // the STK callback, then the dropped Result
+      await daraja.transactionStatus(statusParams({ originalConversationId: accepted.originatorConversationId }, "/status"))
+      const status = await parsedAt("/status")
+      expect(status).toMatchObject({
+        resultCode: "0",
+        transactionId: sim.reversals()[0].reversed!.transactionId,
+        parameters: {
+          ReceiptNo: sim.reversals()[0].reversed!.transactionId,
+          OriginatorConversationID: accepted.originatorConversationId,
+          TransactionStatus: "Completed",
+          ReasonType: "Reversal",
+          Amount: 1250,
+          OriginalTransactionID: receipt,
+        },
+      })
+      expect(status.parameters).not.toHaveProperty("TransactionReason")
+      expect(receiver.received.map((r) => r.path)).not.toContain("/lost")
+    })
+
+    it("is told 2032 for a reversal that was never processed", async () => {
+      const daraja = client()
+      const receipt = await paidReceipt(daraja)
+      sim.setFaults({ reversalOutcome: "queue_timeout" })
+      const accepted = await daraja.reversal(reversalParams(receipt, "/never"))
+      await daraja.transactionStatus(statusParams({ originalConversationId: accepted.originatorConversationId }, "/status"))
+      expect(await parsedAt("/status")).toMatchObject({ resultCode: "2032", resultDesc: "The transaction receipt number does not exist." })
     })
   })
 })

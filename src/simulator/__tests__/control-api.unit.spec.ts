@@ -80,6 +80,43 @@ describe("Daraja simulator: control API and virtual phone", () => {
     expect((await call(sim, "/simulator/faults", { method: "POST", body: { typo: true } })).status).toBe(400)
   })
 
+  it("sets reversalOutcome over HTTP and refuses values it does not know", async () => {
+    const res = await call(sim, "/simulator/faults", { method: "POST", body: { reversalOutcome: "queue_timeout" } })
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ faults: expect.objectContaining({ reversalOutcome: "queue_timeout", dropCallbacks: false }) })
+    expect(sim.faults().reversalOutcome).toBe("queue_timeout")
+    const bad = await call(sim, "/simulator/faults", { method: "POST", body: { reversalOutcome: "slow" } })
+    expect(bad.status).toBe(400)
+    expect(bad.body).toEqual({ error: expect.stringContaining("reversalOutcome") })
+    expect(sim.faults().reversalOutcome).toBe("queue_timeout")
+  })
+
+  it("lists reversal requests over HTTP", async () => {
+    expect((await call(sim, "/simulator/reversals")).body).toEqual({ reversals: [] })
+    const res = await call(sim, "/mpesa/reversal/v1/request", {
+      token: bearer,
+      body: {
+        Initiator: "testapi",
+        SecurityCredential: Buffer.alloc(256, 7).toString("base64"), // the right shape, not our key: 2001
+        CommandID: "TransactionReversal",
+        TransactionID: "SKC82PACB8",
+        Amount: 10,
+        ReceiverParty: "174379",
+        RecieverIdentifierType: "11",
+        ResultURL: receiver.url + "/result",
+        QueueTimeOutURL: receiver.url + "/timeout",
+        Remarks: "Refund",
+      },
+    })
+    const ack = res.body as { OriginatorConversationID: string }
+    const listed = await call(sim, "/simulator/reversals")
+    expect(listed.body).toEqual({ reversals: sim.reversals() })
+    expect(listed.body).toEqual({
+      reversals: [expect.objectContaining({ originatorConversationId: ack.OriginatorConversationID, processed: false, resultCode: 2001 })],
+    })
+    expect((await call(sim, "/simulator/reversals", { method: "POST" })).status).toBe(405)
+  })
+
   it("resets over HTTP", async () => {
     await manualPrompt()
     sim.setFaults({ dropCallbacks: true })

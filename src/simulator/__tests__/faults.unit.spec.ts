@@ -45,6 +45,7 @@ describe("Daraja simulator: fault switches", () => {
       expireTokens: false,
       pushResponse: "normal",
       latencyMs: null,
+      reversalOutcome: "normal",
     })
     sim.setFaults({ dropCallbacks: true })
     expect(sim.setFaults({ rejectQuery: "quota" })).toMatchObject({ dropCallbacks: true, rejectQuery: "quota" })
@@ -56,6 +57,7 @@ describe("Daraja simulator: fault switches", () => {
     expect(() => sim.setFaults({ dropCallback: true } as never)).toThrow("Invalid fault switches")
     expect(() => sim.setFaults({ rejectPush: "nope" } as never)).toThrow("Invalid fault switches")
     expect(() => sim.setFaults({ callbackDelayMs: -1 })).toThrow("Invalid fault switches")
+    expect(() => sim.setFaults({ reversalOutcome: "sometimes" } as never)).toThrow("Invalid fault switches")
   })
 
   it("callbackDelayMs overrides the option and is scaled by timeScale", async () => {

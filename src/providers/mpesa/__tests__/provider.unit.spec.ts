@@ -162,10 +162,35 @@ describe("MpesaProviderService", () => {
     expect(closeSession).toHaveBeenCalledTimes(2)
   })
 
-  it("refuses a refund with a clear message instead of pretending", async () => {
-    const provider = providerWith({})
-    await expect(provider.refundPayment({ amount: 100, data: {} })).rejects.toThrow(MedusaError)
-    await expect(provider.refundPayment({ amount: 100, data: {} })).rejects.toThrow(/M-Pesa Org portal/)
+  describe("refundPayment", () => {
+    it("hands Medusa's refund id, the session and the amount to the module, and keeps the payment data", async () => {
+      const refundFromMedusa = jest.fn().mockResolvedValue({ id: "mpesarf_1", status: "completed" })
+      const provider = providerWith({ refundFromMedusa })
+      const data = { session_id: "payses_1", checkout_request_id: "ws_CO_1", mpesa_receipt_number: "UKOEA65ZHW" }
+      const out = await provider.refundPayment({ amount: 1700, data, context: { idempotency_key: "ref_1" } })
+      expect(refundFromMedusa).toHaveBeenCalledWith({
+        sessionId: "payses_1",
+        checkoutRequestId: "ws_CO_1",
+        amount: 1700,
+        medusaRefundId: "ref_1",
+      })
+      expect(out).toEqual({ data })
+    })
+
+    it("passes the module's refusal through, so Medusa records nothing", async () => {
+      const refusal = new MedusaError(MedusaError.Types.NOT_ALLOWED, "amount: M-Pesa reverses whole payments only")
+      const provider = providerWith({ refundFromMedusa: jest.fn().mockRejectedValue(refusal) })
+      await expect(
+        provider.refundPayment({ amount: 100, data: { session_id: "payses_1" }, context: { idempotency_key: "ref_1" } })
+      ).rejects.toThrow(/whole payments only/)
+    })
+
+    it("refuses a refund without Medusa's refund id (it is what makes a retry safe)", async () => {
+      const refundFromMedusa = jest.fn()
+      const provider = providerWith({ refundFromMedusa })
+      await expect(provider.refundPayment({ amount: 100, data: {} })).rejects.toThrow(/idempotency_key/)
+      expect(refundFromMedusa).not.toHaveBeenCalled()
+    })
   })
 
   describe("getWebhookActionAndData", () => {
