@@ -45,8 +45,13 @@ const MpesaOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
         <div key={payment.transaction_id} className="flex flex-col gap-y-3 px-6 py-4" data-transaction-id={payment.transaction_id}>
           <div className="grid grid-cols-2 gap-2 text-sm">
             <Text size="small" className="text-ui-fg-subtle">State</Text>
-            <div>
+            <div className="flex flex-wrap gap-1">
               <StatusBadge color={stateColor(payment)}>{payment.state_label}</StatusBadge>
+              {(payment.refunded_amount ?? 0) >= payment.amount ? (
+                <StatusBadge color="grey" data-testid="mpesa-refunded-badge">Refunded in full</StatusBadge>
+              ) : (payment.refunded_amount ?? 0) > 0 ? (
+                <StatusBadge color="orange" data-testid="mpesa-refunded-badge">Partly refunded</StatusBadge>
+              ) : null}
             </div>
             <Text size="small" className="text-ui-fg-subtle">M-Pesa receipt</Text>
             <div data-testid="mpesa-receipt">

@@ -70,7 +70,7 @@ const MpesaTransactionsPage = () => {
             ))}
           </Tabs.List>
         </Tabs>
-        {view !== "suspicious" ? (
+        {view !== "suspicious" && view !== "refunds" ? (
           <div className="mt-4 grid grid-cols-2 gap-2 md:grid-cols-6">
             <Select value={state || "any"} onValueChange={(v) => (setState(v === "any" ? "" : v), setOffset(0))} size="small">
               <Select.Trigger>
@@ -95,7 +95,7 @@ const MpesaTransactionsPage = () => {
           </div>
         ) : null}
       </div>
-      {outcome ? <OutcomeBanner key={outcome.kind === "refund" ? outcome.refund.id : `attach-${outcome.row.transaction_id}`} outcome={outcome} rows={rows} onDismiss={() => setOutcome(null)} /> : null}
+      {outcome ? <OutcomeBanner key={outcome.kind === "refund" ? outcome.refund.id : `attach-${outcome.row.transaction_id}`} onRefundsTab={view === "refunds"} outcome={outcome} rows={rows} onDismiss={() => setOutcome(null)} /> : null}
       {error ? (
         <div className="px-6 py-4">
           <Text className="text-ui-fg-error">{error.message}</Text>
@@ -326,7 +326,17 @@ function RefundsTable({ rows, onAction }: { rows: Row[]; onAction: (kind: Action
                 ))}
               </ul>
             </Table.Cell>
-            <Table.Cell>{t.order_id ? <Link to={`/orders/${t.order_id}`} className="text-ui-fg-interactive">Open order</Link> : "-"}</Table.Cell>
+            <Table.Cell>
+              {t.order_id ? (
+                <Link to={`/orders/${t.order_id}`} className="text-ui-fg-interactive">
+                  Open order
+                </Link>
+              ) : (
+                <Text size="small" className="text-ui-fg-subtle">
+                  {t.unmatched ? "No order (unmatched)" : "-"}
+                </Text>
+              )}
+            </Table.Cell>
             <Table.Cell>
               <RowActions row={t} onAction={(kind) => onAction(kind, t)} />
             </Table.Cell>
@@ -342,7 +352,8 @@ function RefundsTable({ rows, onAction }: { rows: Row[]; onAction: (kind: Action
  * The outcome of the last action. A full reversal takes the payment off the Unmatched tab, so the
  * result stays here; a reversal still waiting for M-Pesa is followed on the Refunds list until it settles.
  */
-function OutcomeBanner({ outcome, rows, onDismiss }: { outcome: Outcome; rows: Row[]; onDismiss: () => void }) {
+function OutcomeBanner(props: { outcome: Outcome; rows: Row[]; onRefundsTab: boolean; onDismiss: () => void }) {
+  const { outcome, rows, onDismiss } = props
   const first = outcome.kind === "refund" ? outcome.refund : null
   const pending = first ? isPendingRefund(first) : false
   const watch = useMpesaTransactions({ view: "refunds", limit: 20 }, { enabled: pending })
@@ -370,7 +381,7 @@ function OutcomeBanner({ outcome, rows, onDismiss }: { outcome: Outcome; rows: R
     const tail =
       refund.status === "failed"
         ? " No money moved."
-        : refund.status === "completed" && refund.kind === "reversal"
+        : refund.status === "completed" && refund.kind === "reversal" && !props.onRefundsTab
           ? " It is listed on the Refunds tab."
           : refund.status === "completed"
             ? ""
