@@ -15,6 +15,8 @@
 //   - callback received -> order created latency (ledger/callback rows vs order rows)
 //   - callback acknowledgement latency as Daraja (the simulator) sees it
 //   - orders created vs expected, duplicate orders, process memory
+//   - refunds through Daraja Reversal from the admin API (one at a time and at once): latency of
+//     POST /admin/payments/:id/refund until Medusa recorded it, reversals sent per refund
 "use strict"
 if (process.argv.includes("--topology")) {
   // Two server instances and one worker on Redis, side by side with one process: bench-topology.js.
@@ -96,6 +98,10 @@ async function main() {
     MPESA_POLL_INTERVAL_MS: "5000",
     // 50 checkouts from one phone and one address: the abuse limits would (rightly) refuse them.
     MPESA_LIMITS_ENABLED: "false",
+    // Refunds: the simulator's key pair stands in for Safaricom's certificate.
+    MPESA_INITIATOR_NAME: "testapi",
+    MPESA_INITIATOR_PASSWORD: crypto.randomBytes(12).toString("base64url"),
+    MPESA_CERTIFICATE_PEM: sim.publicKeyPem,
   }
   const medusaBin = path.join(ROOT, "node_modules", ".bin", "medusa")
   let server
@@ -124,6 +130,9 @@ async function main() {
     let t = Date.now()
     await run(medusaBin, ["db:migrate"], env)
     await run(medusaBin, ["exec", "./src/scripts/seed-bench.ts"], env) // the demo store + the system provider (baseline)
+    const adminEmail = "bench-admin@example.co.ke"
+    const adminPassword = crypto.randomBytes(12).toString("base64url")
+    await run(medusaBin, ["user", "-e", adminEmail, "-p", adminPassword], env)
     log(`database migrated and seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`)
 
     t = Date.now()
@@ -238,6 +247,38 @@ async function main() {
     const seqAcks = await ackMs(seqMpesa.map((x) => x.sessionId))
     const calls = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]))
     const completed = Math.max(1, orders.length)
+
+    // Refunds from the admin API: Medusa's refund route -> our provider -> Daraja Reversal -> the
+    // simulator's Result callback -> the ledger -> back to Medusa, which records the refund.
+    const login = await fetch(`${baseUrl}/auth/user/emailpass`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: adminEmail, password: adminPassword }),
+    }).then((r) => r.json())
+    const adminHeaders = { "content-type": "application/json", authorization: `Bearer ${login.token}` }
+    const paymentsFor = async (sessionIds) =>
+      (await pg.query("select id, amount from payment where payment_session_id = any($1) and deleted_at is null", [sessionIds])).rows
+    async function timedRefund(payment) {
+      const t0 = process.hrtime.bigint()
+      const res = await fetch(`${baseUrl}/admin/payments/${payment.id}/refund`, {
+        method: "POST",
+        headers: adminHeaders,
+        body: JSON.stringify({ amount: Number(payment.amount) }),
+      })
+      await res.text()
+      return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ok: res.ok }
+    }
+    const R = Math.min(N, 20)
+    const seqPayments = await paymentsFor(seqMpesa.map((x) => x.sessionId))
+    const beforeRefunds = sim.stats().calls
+    const seqRefunds = []
+    for (const p of seqPayments) seqRefunds.push(await timedRefund(p))
+    const burstPayments = (await paymentsFor(sessions.map((x) => x.sessionId))).slice(0, R)
+    const burstRefunds = await Promise.all(burstPayments.map(timedRefund))
+    const refundCalls = sim.stats().calls
+    const refunded = [...seqPayments, ...burstPayments].map((p) => p.id)
+    const recorded = Number((await pg.query("select count(*) n from refund where payment_id = any($1) and deleted_at is null", [refunded])).rows[0].n)
+    const allRefunds = [...seqRefunds, ...burstRefunds]
     await pg.end()
 
     const seqMs = seqMpesa.map((x) => x.ms)
@@ -250,6 +291,10 @@ async function main() {
     console.log(`                                 ${N} at once:    p50 ${fmt(pct(mpesaMs, 50) - pct(baselineMs, 50))}  p99 ${fmt(pct(mpesaMs, 99) - pct(baselineMs, 99))}   (M-Pesa p50 ${fmt(pct(mpesaMs, 50))} vs system ${fmt(pct(baselineMs, 50))})`)
     console.log(`  callback -> order created      one at a time: p50 ${fmt(pct(seqLatency, 50))}  p99 ${fmt(pct(seqLatency, 99))}   ${N} at once: p50 ${fmt(pct(latency, 50))}  p99 ${fmt(pct(latency, 99))}`)
     console.log(`  callback acknowledgement       one at a time: p50 ${fmt(pct(seqAcks, 50))}  p99 ${fmt(pct(seqAcks, 99))}   ${N} at once: p50 ${fmt(pct(acks, 50))}  p99 ${fmt(pct(acks, 99))}`)
+    const seqRefundMs = seqRefunds.map((r) => r.ms)
+    const burstRefundMs = burstRefunds.map((r) => r.ms)
+    console.log(`  refunds (Daraja Reversal)      recorded by Medusa / asked ${recorded} / ${allRefunds.length} (answered 200: ${allRefunds.filter((r) => r.ok).length}); reversals sent ${refundCalls.reversal - beforeRefunds.reversal}, transaction status ${refundCalls.transactionStatus - beforeRefunds.transactionStatus}`)
+    console.log(`  refund request -> recorded     one at a time: p50 ${fmt(pct(seqRefundMs, 50))}  p99 ${fmt(pct(seqRefundMs, 99))}   ${burstRefunds.length} at once: p50 ${fmt(pct(burstRefundMs, 50))}  p99 ${fmt(pct(burstRefundMs, 99))}   (the simulator answers 200 ms after each request)`)
   } finally {
     await cleanup()
   }

@@ -1,10 +1,22 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, transform, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { createPaymentCollectionForCartWorkflow, createPaymentSessionsWorkflow } from "@medusajs/medusa/core-flows"
 import type MpesaModuleService from "../modules/mpesa/service"
 import { completeMpesaPaymentWorkflow } from "./complete-mpesa-payment"
 
-export type AttachMpesaPaymentInput = { transaction_id: string; cart_id: string; actor_id: string }
+/** Exactly one of cart_id (an open cart, completed into an order) or order_id (an order with an unpaid payment collection). */
+export type AttachMpesaPaymentInput = { transaction_id: string; cart_id?: string; order_id?: string; actor_id: string }
+
+type AttachTarget = { payment_collection_id: string; provider_id: string; cart_id: string | null; order_id: string | null }
+
+type OrderForAttach = {
+  id: string
+  display_id: number | null
+  currency_code: string
+  region?: { payment_providers?: { id: string }[] | null } | null
+  payment_collections?: { id: string; amount: number | string; status: string }[] | null
+}
 
 type CartForAttach = {
   id: string
@@ -17,11 +29,19 @@ type CartForAttach = {
 
 const kes = (n: number) => `KES ${n.toLocaleString("en-KE")}`
 
-/** Checks the cart can take the money (open, KES, same whole amount) and gives it a payment collection. */
-const prepareCartStep = createStep("prepare-cart-for-mpesa-attach", async (input: AttachMpesaPaymentInput, { container }) => {
+const mpesaProvider = (providers: { id: string }[] | null | undefined) => providers?.find((p) => p.id.startsWith("pp_mpesa"))
+
+/**
+ * Checks the target can take the money — an open KES cart costing the same
+ * whole amount (given a payment collection if it has none), or an order with
+ * an unpaid payment collection of that amount — and names the collection.
+ */
+const prepareTargetStep = createStep("prepare-mpesa-attach-target", async (input: AttachMpesaPaymentInput, { container }) => {
   const mpesa = container.resolve<MpesaModuleService>("mpesa")
   const row = await mpesa.getLedgerRow(input.transaction_id)
   if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `M-Pesa payment ${input.transaction_id} was not found`)
+  const paid = row.paid_amount ?? row.amount
+  if (input.order_id) return new StepResponse(await orderTarget(container, input.order_id, paid))
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const load = async () =>
     (
@@ -32,7 +52,7 @@ const prepareCartStep = createStep("prepare-cart-for-mpesa-attach", async (input
       })
     ).data[0] as CartForAttach | undefined
   let cart = await load()
-  if (!cart) throw new MedusaError(MedusaError.Types.NOT_FOUND, `cart_id: cart ${input.cart_id} was not found`)
+  if (!cart) throw new MedusaError(MedusaError.Types.NOT_FOUND, `cart_id: cart ${input.cart_id ?? ""} was not found`)
   if (cart.completed_at) {
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
@@ -42,7 +62,6 @@ const prepareCartStep = createStep("prepare-cart-for-mpesa-attach", async (input
   if (cart.currency_code.toLowerCase() !== "kes") {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `cart_id: cart ${cart.id} is in ${cart.currency_code.toUpperCase()}; M-Pesa money is KES`)
   }
-  const paid = row.paid_amount ?? row.amount
   const total = Math.floor(Number(cart.total) + 0.5)
   if (total !== paid) {
     throw new MedusaError(
@@ -50,7 +69,7 @@ const prepareCartStep = createStep("prepare-cart-for-mpesa-attach", async (input
       `cart_id: the amounts must agree: cart ${cart.id} costs ${kes(total)} and this payment is ${kes(paid)}`
     )
   }
-  const provider = cart.region?.payment_providers?.find((p) => p.id.startsWith("pp_mpesa"))
+  const provider = mpesaProvider(cart.region?.payment_providers)
   if (!provider) {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `cart_id: cart ${cart.id}'s region does not offer M-Pesa`)
   }
@@ -58,8 +77,42 @@ const prepareCartStep = createStep("prepare-cart-for-mpesa-attach", async (input
     await createPaymentCollectionForCartWorkflow(container).run({ input: { cart_id: cart.id } })
     cart = (await load())!
   }
-  return new StepResponse({ payment_collection_id: cart.payment_collection!.id, provider_id: provider.id })
+  return new StepResponse<AttachTarget>({
+    payment_collection_id: cart.payment_collection!.id,
+    provider_id: provider.id,
+    cart_id: cart.id,
+    order_id: null,
+  })
 })
+
+/** An order takes the money only for a payment collection still unpaid and of exactly that amount (e.g. after an order edit). */
+async function orderTarget(container: MedusaContainer, orderId: string, paid: number): Promise<AttachTarget> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({
+    entity: "order",
+    fields: ["id", "display_id", "currency_code", "region.payment_providers.id", "payment_collections.id", "payment_collections.amount", "payment_collections.status"],
+    filters: { id: orderId },
+  })
+  const order = data[0] as OrderForAttach | undefined
+  if (!order) throw new MedusaError(MedusaError.Types.NOT_FOUND, `order_id: order ${orderId} was not found`)
+  const name = order.display_id ? `order #${order.display_id}` : `order ${order.id}`
+  if (order.currency_code.toLowerCase() !== "kes") {
+    throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `order_id: ${name} is in ${order.currency_code.toUpperCase()}; M-Pesa money is KES`)
+  }
+  const unpaid = (order.payment_collections ?? []).filter((pc) => ["not_paid", "awaiting"].includes(pc.status))
+  const match = unpaid.find((pc) => Math.floor(Number(pc.amount) + 0.5) === paid)
+  if (!match) {
+    throw new MedusaError(
+      unpaid.length ? MedusaError.Types.INVALID_DATA : MedusaError.Types.NOT_ALLOWED,
+      unpaid.length
+        ? `order_id: the amounts must agree: ${name} has ${unpaid.map((pc) => kes(Math.floor(Number(pc.amount) + 0.5))).join(", ")} to pay and this payment is ${kes(paid)}`
+        : `order_id: ${name} has nothing left to pay, so this money is extra: reverse it or record a refund made outside M-Pesa`
+    )
+  }
+  const provider = mpesaProvider(order.region?.payment_providers)
+  if (!provider) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `order_id: ${name}'s region does not offer M-Pesa`)
+  return { payment_collection_id: match.id, provider_id: provider.id, cart_id: null, order_id: order.id }
+}
 
 /** Marks the money as going to that collection; withdrawn if the session cannot be created. */
 const requestAttachStep = createStep(
@@ -84,13 +137,14 @@ const confirmAttachedStep = createStep("confirm-mpesa-attached", async (input: {
 export const attachMpesaPaymentToCartWorkflowId = "attach-mpesa-payment-to-cart"
 
 /**
- * Unmatched M-Pesa money -> the cart it was meant for: a new M-Pesa payment
- * session is created on the cart's payment collection, and our provider,
- * seeing the admin's attach request, gives it the paid money instead of
- * sending a prompt; then the usual completion turns the cart into an order.
+ * Unmatched M-Pesa money -> the cart (or unpaid order) it was meant for: a
+ * new M-Pesa payment session is created on that payment collection, and our
+ * provider, seeing the admin's attach request, gives it the paid money
+ * instead of sending a prompt; then the usual completion turns the cart into
+ * an order (or captures the order's payment).
  */
 export const attachMpesaPaymentToCartWorkflow = createWorkflow(attachMpesaPaymentToCartWorkflowId, (input: AttachMpesaPaymentInput) => {
-  const cart = prepareCartStep(input)
+  const cart = prepareTargetStep(input)
   requestAttachStep(
     transform({ input, cart }, ({ input, cart }) => ({
       transaction_id: input.transaction_id,
@@ -107,5 +161,5 @@ export const attachMpesaPaymentToCartWorkflow = createWorkflow(attachMpesaPaymen
   })
   const transactionId = confirmAttachedStep(transform({ input }, ({ input }) => ({ transaction_id: input.transaction_id })))
   const completion = completeMpesaPaymentWorkflow.runAsStep({ input: transform({ transactionId }, ({ transactionId }) => ({ transaction_id: transactionId })) })
-  return new WorkflowResponse({ transaction_id: transactionId, completion })
+  return new WorkflowResponse({ transaction_id: transactionId, completion, target: cart })
 })

@@ -95,9 +95,12 @@ function stateLabel(row: LedgerRow): string {
 
 function reason(row: LedgerRow): string | null {
   if (row.unmatched) {
-    return row.session_closed_at
-      ? "Paid after Medusa had closed this payment session (the cart changed or another payment method was chosen); no order was created for this money."
-      : "Paid after another prompt of the same cart was already paid; no order was created for this money."
+    const late = row.settled_at && new Date(row.settled_at) > new Date(row.expires_at) ? " It arrived after the prompt had expired." : ""
+    return (
+      (row.session_closed_at
+        ? "Paid after Medusa had closed this payment session (the cart changed or another payment method was chosen); no order was created for this money."
+        : "Paid after another prompt of the same cart was already paid; no order was created for this money.") + late
+    )
   }
   if (row.attention_reason) return row.attention_reason
   if (row.status === "failed" || row.status === "canceled" || row.status === "expired") {
@@ -110,7 +113,7 @@ function reason(row: LedgerRow): string | null {
 function action(row: LedgerRow): string | null {
   if (row.unmatched && (row.refunded_amount ?? 0) >= (row.paid_amount ?? row.amount)) return null
   if (row.unmatched) {
-    return `Reverse the KES ${row.amount} to ${maskPhone(row.paid_phone ?? row.phone)} (receipt ${row.mpesa_receipt_number ?? "-"}), attach it to the cart it was meant for, or record a refund you made from the M-Pesa Org portal.`
+    return `Reverse the ${kes(row.amount)} to ${maskPhone(row.paid_phone ?? row.phone)} (receipt ${row.mpesa_receipt_number ?? "-"}), attach it to the cart it was meant for, or record a refund you made from the M-Pesa Org portal.`
   }
   if (row.status === "paid" && row.attention_at && !row.completed_at) {
     return "Fix the cause (stock, a changed cart) so the order can be created, or refund the shopper from the M-Pesa Org portal."
@@ -147,7 +150,7 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[], refunds: Refu
   const add = (at: Date | string | null, kind: string, label: string, tone: TimelineEvent["tone"], detail: string | null = null) => {
     if (at) events.push({ at: iso(at)!, kind, label, detail, tone })
   }
-  add(row.created_at, "push", `STK Push sent to ${maskPhone(row.phone)} for KES ${row.amount}`, "info", `Account reference ${row.account_reference}`)
+  add(row.created_at, "push", `STK Push sent to ${maskPhone(row.phone)} for ${kes(row.amount)}`, "info", `Account reference ${row.account_reference}`)
   if (row.checkout_request_id) {
     add(row.created_at, "prompt", "Daraja accepted the push: the PIN prompt was shown on the phone", "info", row.checkout_request_id)
   } else if (row.status === "indeterminate") {
@@ -190,7 +193,7 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[], refunds: Refu
   if (row.attention_at) add(row.attention_at, "attention", "Flagged: needs attention", "error", row.attention_reason)
   if (row.attached_at) add(row.attached_at, "attached", "Attached to a cart by an admin", "info", row.attach_requested_by)
   for (const r of refunds) {
-    const what = r.kind === "reversal" ? `Reversal of KES ${r.amount} requested` : `Refund of KES ${r.amount} made outside M-Pesa recorded`
+    const what = r.kind === "reversal" ? `Reversal of ${kes(r.amount)} requested` : `Refund of ${kes(r.amount)} made outside M-Pesa recorded`
     add(r.created_at, "refund_requested", what, "info", r.note ?? (r.requested_by === "medusa" ? "from Medusa (refund or order cancel)" : r.requested_by))
     if (r.status === "completed") {
       add(r.settled_at, "refund_completed", r.kind === "reversal" ? `Reversed: M-Pesa transaction ${r.reversal_receipt ?? "-"}` : "Refund recorded", "success", r.reason)
@@ -200,6 +203,10 @@ export function timeline(row: LedgerRow, callbacks: CallbackRow[], refunds: Refu
     if (r.attention_at) add(r.attention_at, "refund_attention", "Refund needs attention", "error", r.attention_reason)
   }
   return events.sort((a, b) => a.at.localeCompare(b.at))
+}
+
+function kes(n: number): string {
+  return `KES ${n.toLocaleString("en-KE")}`
 }
 
 function iso(d: Date | string | null): string | null {

@@ -61,8 +61,12 @@ export const AdminReverseMpesaPayment = z
   .strict()
 
 export const AdminAttachMpesaPayment = z
-  .object({ cart_id: z.string({ error: "cart_id is required" }).trim().regex(/^cart_[0-9A-Za-z]+$/, "cart_id must be a cart id such as cart_01H…") })
+  .object({
+    cart_id: z.string().trim().regex(/^cart_[0-9A-Za-z]+$/, "cart_id must be a cart id such as cart_01H…").optional(),
+    order_id: z.string().trim().regex(/^order_[0-9A-Za-z]+$/, "order_id must be an order id such as order_01H…").optional(),
+  })
   .strict()
+  .refine((b) => !!b.cart_id !== !!b.order_id, { message: "cart_id: give either cart_id (an open cart) or order_id (an order with an unpaid amount), not both", path: ["cart_id"] })
 
 export const AdminRecordOutsideRefund = z
   .object({

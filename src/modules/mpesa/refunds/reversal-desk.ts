@@ -32,6 +32,11 @@ export class ReversalDesk {
   /** Opens (or finds) the payment's reversal and sends it if new; does not wait for the result. */
   async reverse(input: ReversalRequest): Promise<{ refund: RefundRow; payment: LedgerRow; created: boolean }> {
     const config = this.ctx.config()
+    // A reversal already sent (or done) is answered as it is, even if the initiator settings changed since.
+    const live = await this.ctx.refunds.findLiveReversal(input.transactionId)
+    const payment = live ? await this.ctx.ledger.findById(input.transactionId) : null
+    if (live && payment) return { refund: live, payment, created: false }
+    // Checked before anything is written: a reversal that cannot be sent leaves no row behind.
     const credentials = initiatorCredentials(config)
     const now = this.ctx.now()
     const opening = await this.ctx.refunds.openReversal(

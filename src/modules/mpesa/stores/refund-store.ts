@@ -58,6 +58,16 @@ export class RefundStore {
     return { ids: rows.map((r) => r.transaction_id), count: Number(count) }
   }
 
+  /** The payment's reversal that is on its way or done (at most one; see the unique index). */
+  async findLiveReversal(transactionId: string): Promise<RefundRow | null> {
+    return (
+      ((await this.table()
+        .where({ transaction_id: transactionId, kind: "reversal" })
+        .whereIn("status", [...OPEN_REFUND_STATUSES, "completed"])
+        .first()) as RefundRow | undefined) ?? null
+    )
+  }
+
   /** An outside refund of this payment and amount that Medusa is recording right now (see openOutside). */
   async findOutsideBeingRecorded(transactionId: string, amount: number): Promise<RefundRow | null> {
     return (

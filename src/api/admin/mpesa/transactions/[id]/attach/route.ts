@@ -8,23 +8,30 @@ const ORDER_WAIT_MS = 15_000
 
 /**
  * POST /admin/mpesa/transactions/:id/attach — unmatched money pays for the
- * cart it was meant for (amounts must agree); the cart is completed into an
- * order. Answers with the order id once it exists (or null if the order is
- * still being created; the completion sweep finishes it).
+ * cart (completed into an order) or the unpaid order it was meant for; the
+ * amounts must agree. Answers with the order id once the order exists and
+ * the payment is recorded (null if still in progress; the completion sweep
+ * finishes it).
  */
 export async function POST(req: AuthenticatedMedusaRequest<AdminAttachMpesaPaymentType>, res: MedusaResponse): Promise<void> {
-  const cartId = req.validatedBody.cart_id
-  await attachMpesaPaymentToCartWorkflow(req.scope).run({
-    input: { transaction_id: req.params.id, cart_id: cartId, actor_id: req.auth_context.actor_id },
+  const { cart_id, order_id } = req.validatedBody
+  const { result } = await attachMpesaPaymentToCartWorkflow(req.scope).run({
+    input: { transaction_id: req.params.id, cart_id, order_id, actor_id: req.auth_context.actor_id },
   })
+  const mpesa = req.scope.resolve<MpesaModuleService>("mpesa")
   const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
   let orderId: string | null = null
   const deadline = Date.now() + ORDER_WAIT_MS
-  while (!orderId && Date.now() < deadline) {
-    const { data } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cartId } })
-    orderId = (data[0]?.order_id as string | undefined) ?? null
-    if (!orderId) await new Promise((r) => setTimeout(r, 250))
+  for (;;) {
+    const row = await mpesa.getLedgerRow(req.params.id)
+    if (result.target.order_id) {
+      orderId = row?.completed_at ? result.target.order_id : null
+    } else if (result.target.cart_id) {
+      const { data } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: result.target.cart_id } })
+      orderId = (data[0]?.order_id as string | undefined) ?? null
+    }
+    if ((orderId && row?.completed_at) || Date.now() >= deadline) break
+    await new Promise((r) => setTimeout(r, 250))
   }
-  const transaction = await req.scope.resolve<MpesaModuleService>("mpesa").getAdminTransaction(req.params.id)
-  res.json({ transaction, cart_id: cartId, order_id: orderId })
+  res.json({ transaction: await mpesa.getAdminTransaction(req.params.id), cart_id: result.target.cart_id, order_id: orderId })
 }
