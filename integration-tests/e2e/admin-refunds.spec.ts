@@ -10,7 +10,9 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, startDevStack, type DevStack } from "../he
  *      page's payment: the M-Pesa widget shows the Daraja reversal as "Reversed" with its receipt;
  *   2. an unmatched payment (the cart changed while the prompt was open, then the shopper paid),
  *      reversed from Settings -> M-Pesa transactions -> Unmatched: it leaves that tab and shows
- *      on the Refunds tab.
+ *      on the Refunds tab;
+ *   3. another unmatched payment attached to a new cart of the same amount: the cart becomes an
+ *      order paid by that M-Pesa payment.
  *
  * Screenshots in .data/screenshots/admin-refund-*.png; step timings printed.
  */
@@ -18,6 +20,7 @@ jest.setTimeout(5 * 60_000)
 
 const PAYING_PHONE = "0708374149" // the simulator approves it
 const WAITING_PHONE = "0722000111" // the simulator waits for the virtual phone (or its control API)
+const SECOND_WAITING_PHONE = "0722000112" // another such number: Daraja refuses the same phone and amount twice in 2 minutes
 
 const timings: [string, number][] = []
 async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -193,24 +196,29 @@ it("Medusa's Refund on an M-Pesa order reverses the payment through Daraja and t
   expect(order.payment_status).toBe("refunded")
 })
 
-it("an unmatched payment is reversed from the Unmatched tab and moves to the Refunds tab", async () => {
-  const unmatched = await step("an unmatched payment (cart changed while the prompt was open, then paid)", async () => {
-    const { cart, session } = await cartWithSession(WAITING_PHONE)
-    expect(session.status).toBe(200)
-    const checkoutRequestId = session.body.payment_collection.payment_sessions[0].data.checkout_request_id
-    // The shopper adds a second towel: Medusa drops the session (the amount changed)…
-    const changed = await api("POST", `/store/carts/${cart.id}/line-items/${cart.items[0].id}`, { quantity: 2 })
-    expect(changed.status).toBe(200)
-    // …and then pays the old prompt on their phone.
-    const approve = await fetch(`${stack.simulatorUrl}/simulator/prompts/${checkoutRequestId}/approve`, { method: "POST" })
-    expect(approve.status).toBe(200)
-    return waitFor("the unmatched payment", async () => {
-      const { transactions } = await adminGet<{ transactions: { checkout_request_id: string; mpesa_receipt_number: string; amount: number; phone: string }[] }>(
-        "/admin/mpesa/transactions?view=unmatched"
-      )
-      return transactions.find((r) => r.checkout_request_id === checkoutRequestId) ?? null
-    })
+/** The shopper changes the cart while the prompt is open (Medusa drops the session), then pays the old prompt. */
+async function unmatchedPayment(phone: string) {
+  const { cart, session } = await cartWithSession(phone)
+  expect(session.status).toBe(200)
+  const checkoutRequestId = session.body.payment_collection.payment_sessions[0].data.checkout_request_id
+  // The shopper adds a second towel: Medusa drops the session (the amount changed)…
+  const changed = await api("POST", `/store/carts/${cart.id}/line-items/${cart.items[0].id}`, { quantity: 2 })
+  expect(changed.status).toBe(200)
+  // …and then pays the old prompt on their phone.
+  const approve = await fetch(`${stack.simulatorUrl}/simulator/prompts/${checkoutRequestId}/approve`, { method: "POST" })
+  expect(approve.status).toBe(200)
+  return waitFor("the unmatched payment", async () => {
+    const { transactions } = await adminGet<{ transactions: { checkout_request_id: string; mpesa_receipt_number: string; amount: number; phone: string }[] }>(
+      "/admin/mpesa/transactions?view=unmatched"
+    )
+    return transactions.find((r) => r.checkout_request_id === checkoutRequestId) ?? null
   })
+}
+
+it("an unmatched payment is reversed from the Unmatched tab and moves to the Refunds tab", async () => {
+  const unmatched = await step("an unmatched payment (cart changed while the prompt was open, then paid)", () =>
+    unmatchedPayment(WAITING_PHONE)
+  )
 
   const row = page.locator(`tr[data-receipt="${unmatched.mpesa_receipt_number}"]`)
   await step("find it on the Unmatched tab", async () => {
@@ -256,4 +264,43 @@ it("an unmatched payment is reversed from the Unmatched tab and moves to the Ref
   expect(await page.getByTestId("mpesa-view-refunds").getAttribute("data-state")).toBe("active")
   expect(await row.getByTestId("mpesa-reversal-receipt").innerText()).toMatch(/[A-Z0-9]{8,12}/)
   await screenshot(page, "admin-refund-6-refunds-tab")
+})
+
+it("an unmatched payment is attached to a cart of the same amount, which becomes its order", async () => {
+  const unmatched = await step("another unmatched payment", () => unmatchedPayment(SECOND_WAITING_PHONE))
+  // The shopper's new cart for the same towel (KES 1,500 + 200 delivery = the KES 1,700 paid), no payment of its own.
+  const { body: c } = await api("POST", "/store/carts", {
+    region_id: region.id,
+    email: "e2e@example.co.ke",
+    items: [{ variant_id: variantId, quantity: 1 }],
+    shipping_address: { first_name: "Amina", last_name: "Otieno", address_1: "Moi Avenue 1", city: "Nairobi", country_code: "ke", postal_code: "00100", phone: SECOND_WAITING_PHONE },
+  })
+  const { body: so } = await api("GET", `/store/shipping-options?cart_id=${c.cart.id}`)
+  const { body: withShipping } = await api("POST", `/store/carts/${c.cart.id}/shipping-methods`, { option_id: so.shipping_options[0].id })
+  expect(withShipping.cart.total).toBe(unmatched.amount)
+
+  const row = page.locator(`tr[data-receipt="${unmatched.mpesa_receipt_number}"]`)
+  await step("Attach to cart or order from the Unmatched tab", async () => {
+    await page.getByTestId("mpesa-view-unmatched").click()
+    await row.waitFor({ timeout: 30_000 })
+    await row.getByTestId("mpesa-row-actions").click()
+    await page.getByTestId("mpesa-action-attach").click()
+    await page.locator("#mpesa-attach-target").fill(c.cart.id)
+  })
+  await screenshot(page, "admin-refund-7-attach")
+
+  await step("submit; the outcome links the new order", async () => {
+    await page.getByTestId("mpesa-attach-drawer-submit").click()
+    await page.getByTestId("mpesa-attach-drawer").waitFor({ state: "detached", timeout: 60_000 }).catch(async () => {
+      const shown = await page.getByTestId("mpesa-action-error").innerText().catch(() => "(no error shown)")
+      throw new Error(`the attach drawer stayed open: ${shown}`)
+    })
+    await page.getByTestId("mpesa-outcome").getByRole("link", { name: "Open order" }).waitFor({ timeout: 30_000 })
+  })
+  await row.waitFor({ state: "detached", timeout: 30_000 })
+  await screenshot(page, "admin-refund-8-attached")
+  const href = await page.getByTestId("mpesa-outcome").getByRole("link", { name: "Open order" }).getAttribute("href")
+  const orderId = href!.split("/").pop()!
+  const { order } = await adminGet<{ order: { payment_status: string; total: number } }>(`/admin/orders/${orderId}?fields=payment_status,total`)
+  expect(order).toEqual(expect.objectContaining({ payment_status: "captured", total: unmatched.amount }))
 })

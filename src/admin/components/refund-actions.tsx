@@ -1,6 +1,5 @@
 import { Alert, Button, Drawer, Heading, Input, Label, Prompt, Text, Textarea, toast } from "@medusajs/ui"
 import { useEffect, useState, type ReactNode } from "react"
-import { Link } from "react-router-dom"
 import { formatKes } from "../lib/format"
 import {
   errorMessage,
@@ -191,8 +190,9 @@ function FieldRow(props: { id: string; label: string; hint?: ReactNode; error?: 
 }
 
 /**
- * "Attach to cart": gives unmatched money to the cart it was meant for. The server checks the
- * amounts agree and completes the cart into an order paid by this payment.
+ * "Attach to cart or order": gives unmatched money to the cart or the unpaid order it was meant for.
+ * The server checks the amounts agree; a cart is completed into an order paid by this payment, an
+ * order gets it as its payment.
  */
 export function AttachToCartDrawer(props: {
   target: ActionTarget
@@ -202,13 +202,13 @@ export function AttachToCartDrawer(props: {
 }) {
   const { target } = props
   const attach = useAttachMpesaPayment()
-  const [cartId, setCartId] = useState("")
+  const [id, setId] = useState("")
   const [fieldError, setFieldError] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
 
   useEffect(() => {
     if (props.open) {
-      setCartId("")
+      setId("")
       setFieldError(null)
       setError(null)
     }
@@ -216,18 +216,19 @@ export function AttachToCartDrawer(props: {
 
   const submit = async () => {
     setError(null)
-    const id = cartId.trim()
-    if (!/^cart_[A-Za-z0-9]+$/.test(id)) {
-      setFieldError("Enter the cart's id, e.g. cart_01JABC… (from the customer's checkout or the draft order)")
+    const value = id.trim()
+    if (!/^(cart|order)_[A-Za-z0-9]+$/.test(value)) {
+      setFieldError("Enter a cart id (cart_01…, from the customer's checkout) or an order id (order_01…, from the order's page)")
       return
     }
     setFieldError(null)
     try {
-      const res = await attach.mutateAsync({ id: target.transaction_id, cart_id: id })
-      toast.success(res.order_id ? "Payment attached: order created" : "Payment attached to the cart", {
+      const res = await attach.mutateAsync({ id: target.transaction_id, target: value })
+      const paid = `${formatKes(target.amount)} (receipt ${target.mpesa_receipt_number ?? "-"})`
+      toast.success(res.order_id ? "Payment attached" : "Payment attached: the order is being completed", {
         description: res.order_id
-          ? `${formatKes(target.amount)} (receipt ${target.mpesa_receipt_number ?? "-"}) paid cart ${res.cart_id}; it is now order ${res.order_id}.`
-          : `${formatKes(target.amount)} is now the cart's payment; the order is being created.`,
+          ? `${paid} now pays ${res.cart_id ? "the order made from the cart" : "the order"}.`
+          : `${paid} now pays ${value}; the order is being completed.`,
       })
       props.onDone?.(res.order_id)
       props.onOpenChange(false)
@@ -241,9 +242,9 @@ export function AttachToCartDrawer(props: {
       open={props.open}
       onOpenChange={props.onOpenChange}
       busy={attach.isPending}
-      title="Attach payment to a cart"
+      title="Attach payment to a cart or order"
       testId="mpesa-attach-drawer"
-      submitLabel="Attach and create the order"
+      submitLabel="Attach payment"
       onSubmit={submit}
       description={
         <>
@@ -253,17 +254,18 @@ export function AttachToCartDrawer(props: {
       }
     >
       <Text size="small">
-        Use this when the money belongs to a customer's cart that has no order yet. The cart's total must be exactly{" "}
-        {formatKes(target.amount)}: if the amounts differ, nothing changes and you are told both amounts. The cart is then
-        completed into an order paid by this M-Pesa payment.
+        Use this when the money belongs to a customer's cart that has no order yet, or to an order that is still unpaid.
+        The cart's total (or the order's unpaid amount) must be exactly {formatKes(target.amount)}: if the amounts differ,
+        nothing changes and you are told both amounts. A cart is then completed into an order paid by this M-Pesa
+        payment; an order gets it as its payment.
       </Text>
-      <FieldRow id="mpesa-attach-cart" label="Cart id" error={fieldError} hint="Starts with cart_.">
+      <FieldRow id="mpesa-attach-target" label="Cart or order id" error={fieldError} hint="Starts with cart_ or order_.">
         <Input
-          id="mpesa-attach-cart"
-          value={cartId}
-          placeholder="cart_01…"
+          id="mpesa-attach-target"
+          value={id}
+          placeholder="cart_01… or order_01…"
           autoComplete="off"
-          onChange={(e) => (setCartId(e.target.value), setFieldError(null))}
+          onChange={(e) => (setId(e.target.value), setFieldError(null))}
           disabled={attach.isPending}
           aria-invalid={fieldError ? true : undefined}
         />
@@ -374,14 +376,5 @@ export function OutsideRefundDrawer(props: {
       </FieldRow>
       <ErrorAlert message={error} />
     </ActionDrawer>
-  )
-}
-
-/** "Open order" link for toasts and outcome banners. */
-export function OrderLink({ orderId }: { orderId: string }) {
-  return (
-    <Link to={`/orders/${orderId}`} className="text-ui-fg-interactive">
-      Open order
-    </Link>
   )
 }

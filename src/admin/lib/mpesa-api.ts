@@ -42,7 +42,7 @@ export type OrderPayment = { payment: MpesaTransaction; timeline: TimelineEvent[
 export type OrderPaymentsResponse = { order_id: string; payments: OrderPayment[] }
 
 export type ReverseResponse = { transaction: MpesaTransaction; refund: RefundView }
-export type AttachResponse = { transaction: MpesaTransaction; cart_id: string; order_id: string | null }
+export type AttachResponse = { transaction: MpesaTransaction; cart_id?: string | null; order_id: string | null }
 export type OutsideRefundResponse = { transaction: MpesaTransaction; refund: RefundView; medusa_refund_id: string | null }
 
 /** Refund states whose outcome is still to come from Daraja: pages showing one poll until it settles. */
@@ -89,6 +89,8 @@ export function useMpesaTransactions(query: Record<string, string | number | und
     queryKey: ["mpesa", "transactions", clean],
     enabled: options.enabled ?? true,
     queryFn: () => sdk.client.fetch<TransactionsResponse>("/admin/mpesa/transactions", { query: clean }),
+    // The dashboard's default (90 s) would show a tab as it was when last opened: money arrives at any time.
+    staleTime: 0,
     // A reversal on its way: ask again until Daraja's result is in.
     refetchInterval: (q) =>
       q.state.data?.transactions.some((t) => hasPendingRefund(refundsOf(t))) ? REFUND_POLL_MS : false,
@@ -99,6 +101,7 @@ export function useMpesaOrderPayments(orderId: string) {
   return useQuery({
     queryKey: ["mpesa", "order", orderId],
     queryFn: () => sdk.client.fetch<OrderPaymentsResponse>(`/admin/mpesa/orders/${orderId}`),
+    staleTime: 0,
     refetchInterval: (q) => (q.state.data?.payments.some((p) => hasPendingRefund(refundsOf(p))) ? REFUND_POLL_MS : false),
   })
 }
@@ -122,12 +125,18 @@ export function useReverseMpesaPayment() {
   })
 }
 
-/** Gives an unmatched payment to the cart it belongs to; the server completes the cart into an order. */
+/**
+ * Gives an unmatched payment to the cart (completed into an order) or the unpaid order it belongs to:
+ * `target` is a cart id (cart_…) or an order id (order_…).
+ */
 export function useAttachMpesaPayment() {
   const invalidate = useInvalidateMpesa()
   return useMutation({
-    mutationFn: ({ id, cart_id }: { id: string; cart_id: string }) =>
-      sdk.client.fetch<AttachResponse>(`/admin/mpesa/transactions/${id}/attach`, { method: "POST", body: { cart_id } }),
+    mutationFn: ({ id, target }: { id: string; target: string }) =>
+      sdk.client.fetch<AttachResponse>(`/admin/mpesa/transactions/${id}/attach`, {
+        method: "POST",
+        body: target.startsWith("order_") ? { order_id: target } : { cart_id: target },
+      }),
     onSettled: invalidate,
   })
 }

@@ -253,7 +253,7 @@ function RowActions({ row, onAction }: { row: Row; onAction: (kind: ActionKind) 
         {a.attach ? (
           <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("attach")} data-testid="mpesa-action-attach">
             <LinkIcon className="text-ui-fg-subtle" />
-            Attach to cart
+            Attach to cart or order
           </DropdownMenu.Item>
         ) : null}
         {a.record_outside_max > 0 ? (
@@ -368,7 +368,7 @@ function OutcomeBanner(props: { outcome: Outcome; rows: Row[]; onRefundsTab: boo
   if (outcome.kind === "attach") {
     text = (
       <>
-        {payment} attached to the cart{outcome.orderId ? "; the order was created. " : "; the order is being created. "}
+        {payment} attached{outcome.orderId ? ": it now pays the order. " : "; the order is being completed. "}
         {outcome.orderId ? (
           <Link to={`/orders/${outcome.orderId}`} className="text-ui-fg-interactive">
             Open order
