@@ -1,21 +1,62 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 // Types only (erased at build): the shapes the admin routes return.
 import type { AdminCallbackView, AdminTransactionView, TimelineEvent } from "../../modules/mpesa/admin-views"
+import type { PaymentActions, RefundStatus, RefundView } from "../../modules/mpesa/refunds/refund-view"
 import type { ConnectionCheck } from "../../modules/mpesa/settings/connection-check"
 import type { SettingsView } from "../../modules/mpesa/settings/settings-view"
 import type { MpesaRegionStatus } from "../../queries/mpesa-regions"
 import { sdk } from "./sdk"
 
-export type { AdminCallbackView, AdminTransactionView, ConnectionCheck, MpesaRegionStatus, SettingsView, TimelineEvent }
+export type {
+  AdminCallbackView,
+  AdminTransactionView,
+  ConnectionCheck,
+  MpesaRegionStatus,
+  PaymentActions,
+  RefundStatus,
+  RefundView,
+  SettingsView,
+  TimelineEvent,
+}
+
+/**
+ * A transaction as the admin routes return it. The refund fields (issue 9) are
+ * optional here so the admin works against a server that does not send them yet:
+ * no refunds, nothing refunded, no actions offered.
+ */
+export type MpesaTransaction = AdminTransactionView & {
+  order_id?: string | null
+  refunds?: RefundView[]
+  refunded_amount?: number
+  actions?: PaymentActions
+}
 
 export type SettingsResponse = { settings: SettingsView; regions: MpesaRegionStatus[] }
 export type TransactionsResponse = {
   view: string
   count: number
-  transactions: (AdminTransactionView & { order_id: string | null })[]
+  transactions: (MpesaTransaction & { order_id: string | null })[]
   callbacks?: AdminCallbackView[]
 }
-export type OrderPaymentsResponse = { order_id: string; payments: { payment: AdminTransactionView; timeline: TimelineEvent[] }[] }
+export type OrderPayment = { payment: MpesaTransaction; timeline: TimelineEvent[]; refunds?: RefundView[] }
+export type OrderPaymentsResponse = { order_id: string; payments: OrderPayment[] }
+
+export type ReverseResponse = { transaction: MpesaTransaction; refund: RefundView }
+export type AttachResponse = { transaction: MpesaTransaction; cart_id?: string | null; order_id: string | null }
+export type OutsideRefundResponse = { transaction: MpesaTransaction; refund: RefundView; medusa_refund_id: string | null }
+
+/** Refund states whose outcome is still to come from Daraja: pages showing one poll until it settles. */
+export const PENDING_REFUND: RefundStatus[] = ["sending", "requested", "unknown"]
+export const REFUND_POLL_MS = 3000
+
+export function refundsOf(p: { payment?: MpesaTransaction; refunds?: RefundView[] } | MpesaTransaction): RefundView[] {
+  if ("payment" in p && p.payment) return (p as OrderPayment).refunds ?? p.payment.refunds ?? []
+  return (p as MpesaTransaction).refunds ?? []
+}
+
+export function hasPendingRefund(refunds: RefundView[]): boolean {
+  return refunds.some((r) => PENDING_REFUND.includes(r.status))
+}
 
 const SETTINGS_KEY = ["mpesa", "settings"]
 
@@ -42,11 +83,17 @@ export function useTestMpesaConnection() {
   })
 }
 
-export function useMpesaTransactions(query: Record<string, string | number | undefined>) {
+export function useMpesaTransactions(query: Record<string, string | number | undefined>, options: { enabled?: boolean } = {}) {
   const clean = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined && v !== ""))
   return useQuery({
     queryKey: ["mpesa", "transactions", clean],
+    enabled: options.enabled ?? true,
     queryFn: () => sdk.client.fetch<TransactionsResponse>("/admin/mpesa/transactions", { query: clean }),
+    // The dashboard's default (90 s) would show a tab as it was when last opened: money arrives at any time.
+    staleTime: 0,
+    // A reversal on its way: ask again until Daraja's result is in.
+    refetchInterval: (q) =>
+      q.state.data?.transactions.some((t) => hasPendingRefund(refundsOf(t))) ? REFUND_POLL_MS : false,
   })
 }
 
@@ -54,7 +101,68 @@ export function useMpesaOrderPayments(orderId: string) {
   return useQuery({
     queryKey: ["mpesa", "order", orderId],
     queryFn: () => sdk.client.fetch<OrderPaymentsResponse>(`/admin/mpesa/orders/${orderId}`),
+    staleTime: 0,
+    refetchInterval: (q) => (q.state.data?.payments.some((p) => hasPendingRefund(refundsOf(p))) ? REFUND_POLL_MS : false),
   })
+}
+
+/** Every M-Pesa query (lists, order widgets) after money moved. */
+function useInvalidateMpesa() {
+  const client = useQueryClient()
+  return () => client.invalidateQueries({ queryKey: ["mpesa"] })
+}
+
+/** Sends a Daraja Reversal of a whole unmatched payment; the server waits up to ~20 s for the result. */
+export function useReverseMpesaPayment() {
+  const invalidate = useInvalidateMpesa()
+  return useMutation({
+    mutationFn: ({ id, note }: { id: string; note?: string }) =>
+      sdk.client.fetch<ReverseResponse>(`/admin/mpesa/transactions/${id}/reverse`, {
+        method: "POST",
+        body: note ? { note } : {},
+      }),
+    onSettled: invalidate,
+  })
+}
+
+/**
+ * Gives an unmatched payment to the cart (completed into an order) or the unpaid order it belongs to:
+ * `target` is a cart id (cart_…) or an order id (order_…).
+ */
+export function useAttachMpesaPayment() {
+  const invalidate = useInvalidateMpesa()
+  return useMutation({
+    mutationFn: ({ id, target }: { id: string; target: string }) =>
+      sdk.client.fetch<AttachResponse>(`/admin/mpesa/transactions/${id}/attach`, {
+        method: "POST",
+        body: target.startsWith("order_") ? { order_id: target } : { cart_id: target },
+      }),
+    onSettled: invalidate,
+  })
+}
+
+/** Records a refund the merchant made elsewhere (M-Pesa Org portal); for an order it is recorded in Medusa too. */
+export function useRecordOutsideRefund() {
+  const invalidate = useInvalidateMpesa()
+  return useMutation({
+    mutationFn: ({ id, amount, note }: { id: string; amount: number; note: string }) =>
+      sdk.client.fetch<OutsideRefundResponse>(`/admin/mpesa/transactions/${id}/refund-outside`, {
+        method: "POST",
+        body: { amount, note },
+      }),
+    onSettled: invalidate,
+  })
+}
+
+/** The server's message in plain words (the SDK's FetchError carries the response's `message`). */
+export function errorMessage(e: unknown): string {
+  const status = (e as { status?: number } | null)?.status
+  const raw = e instanceof Error ? e.message : typeof e === "string" ? e : ""
+  const message = raw.replace(/^Invalid request: /, "").trim()
+  if (!message || /^An unknown error occurred\.?$/.test(message)) {
+    return status ? `The server could not do this (HTTP ${status}). Try again, or check the server log.` : "The server could not be reached. Try again."
+  }
+  return message
 }
 
 /** Splits a server error ("field: rule; field: rule", or Medusa's "... for field 'x' ...") by field. */

@@ -1,14 +1,25 @@
 import { defineRouteConfig } from "@medusajs/admin-sdk"
-import { Badge, Button, Container, Heading, Input, Select, StatusBadge, Table, Tabs, Text } from "@medusajs/ui"
-import { useState } from "react"
+import { ArrowUturnLeft, CurrencyDollar, EllipsisHorizontal, Link as LinkIcon } from "@medusajs/icons"
+import { Alert, Badge, Button, Container, DropdownMenu, Heading, IconButton, Input, Select, StatusBadge, Table, Tabs, Text } from "@medusajs/ui"
+import { useState, type ReactNode } from "react"
 import { Link } from "react-router-dom"
+import { AttachToCartDrawer, OutsideRefundDrawer, ReversePaymentPrompt } from "../../../components/refund-actions"
+import { isPendingRefund, refundKindLabel, refundOutcome, RefundStatusBadge, RowRefundStatus } from "../../../components/refund-status"
 import { formatKes, formatTime, stateColor } from "../../../lib/format"
-import { useMpesaTransactions } from "../../../lib/mpesa-api"
+import { refundsOf, useMpesaTransactions, type MpesaTransaction, type RefundView } from "../../../lib/mpesa-api"
+
+type Row = MpesaTransaction & { order_id: string | null }
+type ActionKind = "reverse" | "attach" | "outside"
+/** What the merchant just did, shown above the table until dismissed (the row may have left the tab). */
+type Outcome =
+  | { kind: "refund"; row: Row; refund: RefundView }
+  | { kind: "attach"; row: Row; orderId: string | null }
 
 const VIEWS = [
   { value: "all", label: "All pushes" },
   { value: "failed", label: "Failed" },
   { value: "unmatched", label: "Unmatched money" },
+  { value: "refunds", label: "Refunds" },
   { value: "attention", label: "Needs attention" },
   { value: "suspicious", label: "Suspicious callbacks" },
 ] as const
@@ -26,6 +37,10 @@ const MpesaTransactionsPage = () => {
   const [offset, setOffset] = useState(0)
   const [applied, setApplied] = useState({ phone: "", receipt: "", from: "", to: "" })
   const { data, isLoading, error } = useMpesaTransactions({ view, state, ...applied, limit: PAGE, offset })
+  const [active, setActive] = useState<{ kind: ActionKind; row: Row } | null>(null)
+  const [outcome, setOutcome] = useState<Outcome | null>(null)
+  const close = (open: boolean) => (open ? undefined : setActive(null))
+  const rows = data?.transactions ?? []
 
   const search = () => {
     setOffset(0)
@@ -55,7 +70,7 @@ const MpesaTransactionsPage = () => {
             ))}
           </Tabs.List>
         </Tabs>
-        {view !== "suspicious" ? (
+        {view !== "suspicious" && view !== "refunds" ? (
           <div className="mt-4 grid grid-cols-2 gap-2 md:grid-cols-6">
             <Select value={state || "any"} onValueChange={(v) => (setState(v === "any" ? "" : v), setOffset(0))} size="small">
               <Select.Trigger>
@@ -80,6 +95,7 @@ const MpesaTransactionsPage = () => {
           </div>
         ) : null}
       </div>
+      {outcome ? <OutcomeBanner key={outcome.kind === "refund" ? outcome.refund.id : `attach-${outcome.row.transaction_id}`} onRefundsTab={view === "refunds"} outcome={outcome} rows={rows} onDismiss={() => setOutcome(null)} /> : null}
       {error ? (
         <div className="px-6 py-4">
           <Text className="text-ui-fg-error">{error.message}</Text>
@@ -114,6 +130,11 @@ const MpesaTransactionsPage = () => {
             {(data.callbacks ?? []).length === 0 ? <Empty cols={5} /> : null}
           </Table.Body>
         </Table>
+      ) : view === "refunds" ? (
+        <>
+          <RefundsTable rows={data.transactions} onAction={(kind, row) => setActive({ kind, row })} />
+          <Pagination count={data.count} offset={offset} setOffset={setOffset} />
+        </>
       ) : (
         <>
           <Table data-testid="mpesa-transactions">
@@ -126,20 +147,27 @@ const MpesaTransactionsPage = () => {
                 <Table.HeaderCell>Receipt</Table.HeaderCell>
                 <Table.HeaderCell>Order</Table.HeaderCell>
                 <Table.HeaderCell>Reason / what to do</Table.HeaderCell>
+                <Table.HeaderCell>Refund</Table.HeaderCell>
+                <Table.HeaderCell className="w-px" />
               </Table.Row>
             </Table.Header>
             <Table.Body>
               {data.transactions.map((t) => (
-                <Table.Row key={t.transaction_id} data-unmatched={t.unmatched ? "true" : "false"}>
+                <Table.Row
+                  key={t.transaction_id}
+                  data-unmatched={t.unmatched ? "true" : "false"}
+                  data-transaction-id={t.transaction_id}
+                  data-receipt={t.mpesa_receipt_number ?? ""}
+                >
                   <Table.Cell>{formatTime(t.created_at)}</Table.Cell>
                   <Table.Cell>{t.phone}</Table.Cell>
-                  <Table.Cell>{formatKes(t.amount)}</Table.Cell>
+                  <Table.Cell className="whitespace-nowrap">{formatKes(t.amount)}</Table.Cell>
                   <Table.Cell>
                     <StatusBadge color={stateColor(t)}>{t.state_label}</StatusBadge>
                   </Table.Cell>
                   <Table.Cell>{t.mpesa_receipt_number ? <Badge size="2xsmall">{t.mpesa_receipt_number}</Badge> : "-"}</Table.Cell>
                   <Table.Cell>{t.order_id ? <Link to={`/orders/${t.order_id}`} className="text-ui-fg-interactive">Open order</Link> : "-"}</Table.Cell>
-                  <Table.Cell className="max-w-[420px] whitespace-normal py-2">
+                  <Table.Cell className="min-w-[280px] max-w-[400px] whitespace-normal py-2" data-testid="mpesa-row-reason">
                     {t.reason ? <Text size="small">{t.reason}</Text> : null}
                     {t.action ? (
                       <Text size="small" className="text-ui-fg-subtle">
@@ -148,24 +176,238 @@ const MpesaTransactionsPage = () => {
                     ) : null}
                     {!t.reason && !t.action ? "-" : null}
                   </Table.Cell>
+                  <Table.Cell className="min-w-[160px] max-w-[260px] whitespace-normal py-2">
+                    <RowRefundStatus refunds={refundsOf(t)} />
+                  </Table.Cell>
+                  <Table.Cell>
+                    <RowActions row={t} onAction={(kind) => setActive({ kind, row: t })} />
+                  </Table.Cell>
                 </Table.Row>
               ))}
-              {data.transactions.length === 0 ? <Empty cols={7} /> : null}
+              {data.transactions.length === 0 ? <Empty cols={9} /> : null}
             </Table.Body>
           </Table>
-          <Table.Pagination
-            count={data.count}
-            pageSize={PAGE}
-            pageIndex={Math.floor(offset / PAGE)}
-            pageCount={Math.max(1, Math.ceil(data.count / PAGE))}
-            canPreviousPage={offset > 0}
-            canNextPage={offset + PAGE < data.count}
-            previousPage={() => setOffset(Math.max(0, offset - PAGE))}
-            nextPage={() => setOffset(offset + PAGE)}
-          />
+          <Pagination count={data.count} offset={offset} setOffset={setOffset} />
         </>
       )}
+      {active ? (
+        <>
+          <ReversePaymentPrompt
+            target={active.row}
+            open={active.kind === "reverse"}
+            onOpenChange={close}
+            onDone={(refund) => setOutcome({ kind: "refund", row: active.row, refund })}
+          />
+          <AttachToCartDrawer
+            target={active.row}
+            open={active.kind === "attach"}
+            onOpenChange={close}
+            onDone={(orderId) => setOutcome({ kind: "attach", row: active.row, orderId })}
+          />
+          <OutsideRefundDrawer
+            target={active.row}
+            max={active.row.actions?.record_outside_max ?? 0}
+            open={active.kind === "outside"}
+            onOpenChange={close}
+            onDone={(refund) => setOutcome({ kind: "refund", row: active.row, refund })}
+          />
+        </>
+      ) : null}
     </Container>
+  )
+}
+
+function Pagination({ count, offset, setOffset }: { count: number; offset: number; setOffset: (n: number) => void }) {
+  return (
+    <Table.Pagination
+      count={count}
+      pageSize={PAGE}
+      pageIndex={Math.floor(offset / PAGE)}
+      pageCount={Math.max(1, Math.ceil(count / PAGE))}
+      canPreviousPage={offset > 0}
+      canNextPage={offset + PAGE < count}
+      previousPage={() => setOffset(Math.max(0, offset - PAGE))}
+      nextPage={() => setOffset(offset + PAGE)}
+    />
+  )
+}
+
+/** The "…" menu of a row: only the actions the server allows for this payment now. */
+function RowActions({ row, onAction }: { row: Row; onAction: (kind: ActionKind) => void }) {
+  const a = row.actions
+  if (!a || (!a.reverse && !a.attach && !(a.record_outside_max > 0))) return null
+  return (
+    <DropdownMenu>
+      <DropdownMenu.Trigger asChild>
+        <IconButton size="small" variant="transparent" data-testid="mpesa-row-actions" aria-label="Payment actions">
+          <EllipsisHorizontal />
+        </IconButton>
+      </DropdownMenu.Trigger>
+      <DropdownMenu.Content align="end">
+        {a.reverse ? (
+          <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("reverse")} data-testid="mpesa-action-reverse">
+            <ArrowUturnLeft className="text-ui-fg-subtle" />
+            Reverse payment
+          </DropdownMenu.Item>
+        ) : null}
+        {a.attach ? (
+          <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("attach")} data-testid="mpesa-action-attach">
+            <LinkIcon className="text-ui-fg-subtle" />
+            Attach to cart or order
+          </DropdownMenu.Item>
+        ) : null}
+        {a.record_outside_max > 0 ? (
+          <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("outside")} data-testid="mpesa-action-outside">
+            <CurrencyDollar className="text-ui-fg-subtle" />
+            Record refund made outside M-Pesa
+          </DropdownMenu.Item>
+        ) : null}
+      </DropdownMenu.Content>
+    </DropdownMenu>
+  )
+}
+
+/** The Refunds tab: each payment that has refunds, with every refund's status and its receipt or reason. */
+function RefundsTable({ rows, onAction }: { rows: Row[]; onAction: (kind: ActionKind, row: Row) => void }) {
+  return (
+    <Table data-testid="mpesa-refunds-table">
+      <Table.Header>
+        <Table.Row>
+          <Table.HeaderCell>Payment</Table.HeaderCell>
+          <Table.HeaderCell>Amount</Table.HeaderCell>
+          <Table.HeaderCell>Refunded</Table.HeaderCell>
+          <Table.HeaderCell>Refunds</Table.HeaderCell>
+          <Table.HeaderCell>Order</Table.HeaderCell>
+          <Table.HeaderCell className="w-px" />
+        </Table.Row>
+      </Table.Header>
+      <Table.Body>
+        {rows.map((t) => (
+          <Table.Row key={t.transaction_id} data-transaction-id={t.transaction_id} data-receipt={t.mpesa_receipt_number ?? ""}>
+            <Table.Cell className="py-2">
+              <div className="flex flex-col gap-y-1">
+                {t.mpesa_receipt_number ? <Badge size="2xsmall" className="w-fit">{t.mpesa_receipt_number}</Badge> : null}
+                <Text size="xsmall" className="text-ui-fg-subtle">
+                  {t.phone} · {formatTime(t.created_at)}
+                </Text>
+              </div>
+            </Table.Cell>
+            <Table.Cell>{formatKes(t.amount)}</Table.Cell>
+            <Table.Cell>{formatKes(t.refunded_amount ?? 0)}</Table.Cell>
+            <Table.Cell className="whitespace-normal py-2">
+              <ul className="flex flex-col gap-y-2">
+                {refundsOf(t).map((r) => (
+                  <li key={r.id} className="flex flex-col gap-y-0.5" data-testid="mpesa-refund" data-refund-status={r.status}>
+                    <div className="flex flex-wrap items-center gap-2">
+                      <RefundStatusBadge refund={r} />
+                      <Text size="small">
+                        {refundKindLabel(r)} · {formatKes(r.amount)}
+                      </Text>
+                      {r.reversal_receipt ? (
+                        <Text size="xsmall" data-testid="mpesa-reversal-receipt">
+                          Reversal receipt <Badge size="2xsmall">{r.reversal_receipt}</Badge>
+                        </Text>
+                      ) : null}
+                    </div>
+                    {r.status === "failed" ? (
+                      <Text size="xsmall" className="text-ui-fg-error" role="alert">
+                        {refundOutcome(r)}
+                      </Text>
+                    ) : r.reason ? (
+                      <Text size="xsmall" className="text-ui-fg-subtle">
+                        {r.reason}
+                      </Text>
+                    ) : null}
+                    <Text size="xsmall" className="text-ui-fg-muted">
+                      {formatTime(r.settled_at ?? r.created_at)}
+                      {r.note ? ` · ${r.note}` : ""}
+                    </Text>
+                  </li>
+                ))}
+              </ul>
+            </Table.Cell>
+            <Table.Cell>
+              {t.order_id ? (
+                <Link to={`/orders/${t.order_id}`} className="text-ui-fg-interactive">
+                  Open order
+                </Link>
+              ) : (
+                <Text size="small" className="text-ui-fg-subtle">
+                  {t.unmatched ? "No order (unmatched)" : "-"}
+                </Text>
+              )}
+            </Table.Cell>
+            <Table.Cell>
+              <RowActions row={t} onAction={(kind) => onAction(kind, t)} />
+            </Table.Cell>
+          </Table.Row>
+        ))}
+        {rows.length === 0 ? <Empty cols={6} /> : null}
+      </Table.Body>
+    </Table>
+  )
+}
+
+/**
+ * The outcome of the last action. A full reversal takes the payment off the Unmatched tab, so the
+ * result stays here; a reversal still waiting for M-Pesa is followed on the Refunds list until it settles.
+ */
+function OutcomeBanner(props: { outcome: Outcome; rows: Row[]; onRefundsTab: boolean; onDismiss: () => void }) {
+  const { outcome, rows, onDismiss } = props
+  const first = outcome.kind === "refund" ? outcome.refund : null
+  const pending = first ? isPendingRefund(first) : false
+  const watch = useMpesaTransactions({ view: "refunds", limit: 20 }, { enabled: pending })
+  const find = (list: Row[] | undefined) =>
+    first ? list?.flatMap((t) => refundsOf(t)).find((r) => r.id === first.id) : undefined
+  const refund = first ? (find(rows) ?? find(watch.data?.transactions) ?? first) : null
+  const row = outcome.row
+  const payment = `${formatKes(row.amount)} from ${row.phone}${row.mpesa_receipt_number ? ` (receipt ${row.mpesa_receipt_number})` : ""}`
+
+  let variant: "success" | "error" | "info" = "success"
+  let text: ReactNode
+  if (outcome.kind === "attach") {
+    text = (
+      <>
+        {payment} attached{outcome.orderId ? ": it now pays the order. " : "; the order is being completed. "}
+        {outcome.orderId ? (
+          <Link to={`/orders/${outcome.orderId}`} className="text-ui-fg-interactive">
+            Open order
+          </Link>
+        ) : null}
+      </>
+    )
+  } else if (refund) {
+    variant = refund.status === "failed" ? "error" : refund.status === "completed" ? "success" : "info"
+    const tail =
+      refund.status === "failed"
+        ? " No money moved."
+        : refund.status === "completed" && refund.kind === "reversal" && !props.onRefundsTab
+          ? " It is listed on the Refunds tab."
+          : refund.status === "completed"
+            ? ""
+            : " This updates by itself when M-Pesa answers."
+    text = (
+      <>
+        {refund.kind === "reversal" ? "Reversal of " : "Refund recorded for "}
+        {payment}: <span data-testid="mpesa-outcome-status">{refundOutcome(refund).replace(/\.$/, "")}</span>.{tail}
+      </>
+    )
+  }
+  return (
+    <div className="px-6 py-4">
+      <Alert
+        variant={variant}
+        dismissible
+        data-testid="mpesa-outcome"
+        data-refund-status={refund?.status ?? ""}
+        onClick={(e) => {
+          // the Alert's own close button hides it; forget the outcome too
+          if ((e.target as HTMLElement).closest("button")) onDismiss()
+        }}
+      >
+        {text}
+      </Alert>
+    </div>
   )
 }
 
