@@ -38,6 +38,15 @@ export function GoLiveChecklist(props: { settings: SettingsView; regions: MpesaR
       state: kesRegion ? "done" : "todo",
     },
     {
+      label: "Refunds through M-Pesa",
+      detail: settings.refunds
+        ? settings.refunds.ready
+          ? `${settings.refunds.detail} The operator needs the Org Reversals Initiator and Transaction Status roles.`
+          : settings.refunds.detail
+        : "Set the initiator name and password below, and Safaricom's certificate (MPESA_CERTIFICATE_PATH).",
+      state: settings.refunds?.ready ? "done" : "todo",
+    },
+    {
       label: "Org portal: Business Administrator or Manager",
       detail: "Go Live on the Daraja portal needs an M-Pesa Org portal user with that role (with active KYC details) to receive the OTP.",
       state: "manual",
