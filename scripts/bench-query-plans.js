@@ -510,6 +510,15 @@ function queries(n, now) {
       params: ["payses_new000001", null, now, oid(5), "pending", "indeterminate", osession(5)],
     },
     {
+      // Every new payment session asks whether an admin attached unmatched money to its collection.
+      name: "takeAttached",
+      src: L,
+      expect: "key",
+      call: (s) => s.ledger.takeAttached(hcollection(j), "payses_new00001", 1700, now),
+      sql: `update ${T} set "payment_session_id" = $1, "payment_collection_id" = $2, "unmatched" = $3, "session_closed_at" = $4, "attach_collection_id" = $5, "attached_at" = $6, "next_completion_at" = $7, "completion_locked_until" = $8, "updated_at" = $9 where "attach_collection_id" = $10 and "status" = $11 and "unmatched" = $12 and "amount" = $13 and "refunded_amount" = $14 and "deleted_at" is null and "completed_at" is null returning *`,
+      params: ["payses_new00001", hcollection(j), false, null, null, now, now, null, now, hcollection(j), "paid", true, 1700, 0],
+    },
+    {
       name: "closeSession",
       src: L,
       expect: "key",

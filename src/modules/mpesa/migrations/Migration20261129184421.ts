@@ -19,6 +19,7 @@ export class Migration20261129184421 extends Migration {
     this.addSql(`alter table if exists "mpesa_callback" add column if not exists "kind" text check ("kind" in ('stk', 'reversal_result', 'reversal_timeout', 'status_result', 'status_timeout')) not null default 'stk', add column if not exists "refund_id" text null;`);
 
     this.addSql(`alter table if exists "mpesa_transaction" add column if not exists "refunded_amount" integer not null default 0, add column if not exists "attach_collection_id" text null, add column if not exists "attach_requested_by" text null, add column if not exists "attached_at" timestamptz null;`);
+    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_mpesa_transaction_attach_collection_id" ON "mpesa_transaction" ("attach_collection_id") WHERE attach_collection_id is not null and deleted_at is null;`);
   }
 
   override async down(): Promise<void> {
@@ -26,6 +27,7 @@ export class Migration20261129184421 extends Migration {
 
     this.addSql(`alter table if exists "mpesa_callback" drop column if exists "kind", drop column if exists "refund_id";`);
 
+    this.addSql(`drop index if exists "IDX_mpesa_transaction_attach_collection_id";`);
     this.addSql(`alter table if exists "mpesa_transaction" drop column if exists "refunded_amount", drop column if exists "attach_collection_id", drop column if exists "attach_requested_by", drop column if exists "attached_at";`);
   }
 

@@ -95,6 +95,8 @@ const MpesaTransaction = model
       where:
         "status <> 'paid' and payment_session_id is not null and session_closed_at is null and completed_at is null and deleted_at is null",
     },
+    // Every new payment session asks whether an admin attached unmatched money to its collection.
+    { on: ["attach_collection_id"], where: "attach_collection_id is not null and deleted_at is null" },
     // Merchant-facing lists: unmatched money and payments needing attention.
     { on: ["settled_at"], where: "(unmatched = true or attention_at is not null) and deleted_at is null" },
   ])

@@ -132,6 +132,8 @@ export class RefundResultApplication {
         `M-Pesa reported this reversal as done (${result.transactionId ?? "no receipt"}) after it had been marked failed. ` +
         "The customer has the money back: record it as a refund made outside M-Pesa so the books agree."
       await this.ctx.refunds.schedule(refund.id, { attention_reason: reason, attention_at: now }, now)
+      // On the payment too, so it is on the transactions page's "Needs attention" tab.
+      await this.ctx.ledger.flag(refund.transaction_id, reason, now)
       this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} succeeded after being marked failed (needs attention)`)
       return done("suspicious", "success after failure: flagged for attention", payment)
     }

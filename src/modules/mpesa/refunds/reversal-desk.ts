@@ -89,6 +89,7 @@ export class ReversalDesk {
         `M-Pesa has not confirmed this reversal after ${refund.check_attempts} checks. Look the payment up in the M-Pesa Org ` +
         "portal: if the money went back, record it as a refund made outside M-Pesa; otherwise refund again."
       await this.ctx.refunds.schedule(refund.id, { next_check_at: null, attention_reason: reason, attention_at: now }, now)
+      await this.ctx.ledger.flag(refund.transaction_id, reason, now)
       this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} unconfirmed after ${refund.check_attempts} checks (needs attention)`)
       return
     }
