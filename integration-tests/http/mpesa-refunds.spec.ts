@@ -22,7 +22,7 @@ const INITIATOR_PASSWORD = "Initiator-Pa55word-refunds"
 const REVERSAL_WAIT_MS = 4_000
 // Longer than the wait, so a lost result is still open when the refund call gives up (the reconcile job
 // runs every 2 s in these tests).
-const CHECK_AFTER_MS = 6_000
+const CHECK_AFTER_MS = 8_000
 
 const output = captureProcessOutput()
 applyTestEnv()
@@ -217,6 +217,33 @@ medusaIntegrationTestRunner({
       expect((await medusaPayment(order.sessionId)).refunds).toHaveLength(0)
       const [failed] = await refundsOf(order.transactionId)
       expect(failed).toMatchObject({ status: "failed", status_label: "Reversal failed", result_code: "1" })
+
+      // A success for that same request arriving afterwards contradicts the failure: flagged, never hidden.
+      const db = container().resolve(ContainerRegistrationKeys.PG_CONNECTION)
+      const row = await db("mpesa_refund").where({ id: failed.id }).first()
+      const late = await api.post(
+        new URL(resultUrl(mpesa.getConfig(), "reversal", failed.id)).pathname,
+        {
+          Result: {
+            ResultType: 0,
+            ResultCode: 0,
+            ResultDesc: "The service request is processed successfully.",
+            OriginatorConversationID: row.originator_conversation_id,
+            ConversationID: row.conversation_id,
+            TransactionID: "UKLATE0001",
+            ResultParameters: { ResultParameter: [{ Key: "Amount", Value: CART_TOTAL }, { Key: "OriginalTransactionID", Value: order.receipt }] },
+          },
+        },
+        { validateStatus: () => true }
+      )
+      expect(late.status).toBe(200)
+      const flagged = await waitFor(
+        () => refundsOf(order.transactionId),
+        (rs) => !!rs[0]?.reason?.includes("after it had been marked failed")
+      )
+      expect(flagged[0].status).toBe("failed")
+      const { data: attention } = await api.get("/admin/mpesa/transactions?view=attention", admin)
+      expect(attention.transactions.map((t: any) => t.transaction_id)).toContain(order.transactionId)
 
       sim.setFaults({ reversalOutcome: "normal" })
       const retry = await refund(order.paymentId, CART_TOTAL)
