@@ -2,6 +2,7 @@ import type { Browser, Locator, Page, Response } from "playwright-core"
 import { Client } from "pg"
 import { launchBrowser, screenshot } from "../helpers/browser"
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startDevStack, type DevStack } from "../helpers/dev-stack"
+import { cartWithSession as cartWithDemoSession, demoCatalog, storeApi, waitFor } from "../helpers/demo-store-api"
 
 /**
  * The merchant's path, on the real `npm run dev` stack started WITHOUT Daraja credentials in the
@@ -41,27 +42,7 @@ afterAll(async () => {
   await stack?.stop()
 })
 
-function storeApi(publishableKey: string) {
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${stack.storeUrl}${path}`, {
-      method,
-      headers: { "content-type": "application/json", "x-publishable-api-key": publishableKey },
-      body: body ? JSON.stringify(body) : undefined,
-    })
-    const text = await res.text()
-    return { status: res.status, body: text ? JSON.parse(text) : {} }
-  }
-}
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const v = await fn()
-    if (v) return v
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 it("a merchant sets M-Pesa up in the admin, sees the receipt on a paid order and finds an unmatched payment", async () => {
   stack = await step("boot npm run dev stack (no credentials in the environment)", () =>
@@ -73,28 +54,10 @@ it("a merchant sets M-Pesa up in the admin, sees the receipt on a paid order and
   await pg.query("delete from mpesa_setting")
   await pg.end()
 
-  const api = storeApi(stack.publishableKey)
-  const { body: regionsBody } = await api("GET", "/store/regions")
-  const region = regionsBody.regions.find((r: { currency_code: string }) => r.currency_code === "kes")
-  const { body: productsBody } = await api("GET", `/store/products?region_id=${region.id}&fields=*variants`)
-  const variantId = productsBody.products[0].variants[0].id
-
-  async function cartWithSession(phone: string) {
-    const { body: c } = await api("POST", "/store/carts", {
-      region_id: region.id,
-      email: "e2e@example.co.ke",
-      items: [{ variant_id: variantId, quantity: 1 }],
-      shipping_address: { first_name: "Amina", last_name: "Otieno", address_1: "Moi Avenue 1", city: "Nairobi", country_code: "ke", postal_code: "00100", phone },
-    })
-    const { body: so } = await api("GET", `/store/shipping-options?cart_id=${c.cart.id}`)
-    await api("POST", `/store/carts/${c.cart.id}/shipping-methods`, { option_id: so.shipping_options[0].id })
-    const { body: pc } = await api("POST", "/store/payment-collections", { cart_id: c.cart.id })
-    const session = await api("POST", `/store/payment-collections/${pc.payment_collection.id}/payment-sessions`, {
-      provider_id: "pp_mpesa_mpesa",
-      data: { phone },
-    })
-    return { cart: c.cart, session }
-  }
+  const api = storeApi(stack.storeUrl, stack.publishableKey)
+  const catalog = await demoCatalog(api)
+  const region = catalog.region
+  const cartWithSession = (phone: string) => cartWithDemoSession(api, catalog, phone)
 
   // Before the merchant types anything, M-Pesa cannot be used: the environment has no credentials.
   const refused = await cartWithSession(PAYING_PHONE)

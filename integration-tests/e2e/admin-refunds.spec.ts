@@ -2,6 +2,7 @@ import type { Browser, Page } from "playwright-core"
 import { Client } from "pg"
 import { launchBrowser, screenshot } from "../helpers/browser"
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startDevStack, type DevStack } from "../helpers/dev-stack"
+import { cartWithSession as cartWithDemoSession, demoCatalog, readyCart, storeApi, waitFor, type StoreApi } from "../helpers/demo-store-api"
 
 /**
  * Refunds (issue 9) the merchant's way, on the real `npm run dev` stack with the Daraja simulator:
@@ -35,7 +36,7 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
 let stack: DevStack
 let browser: Browser
 let page: Page
-let api: ReturnType<typeof storeApi>
+let api: StoreApi
 let region: { id: string }
 let variantId: string
 
@@ -50,11 +51,8 @@ beforeAll(async () => {
   await pg.query("delete from mpesa_prompt_limit")
   await pg.end()
 
-  api = storeApi(stack.publishableKey)
-  const { body: regionsBody } = await api("GET", "/store/regions")
-  region = regionsBody.regions.find((r: { currency_code: string }) => r.currency_code === "kes")
-  const { body: productsBody } = await api("GET", `/store/products?region_id=${region.id}&fields=*variants`)
-  variantId = productsBody.products[0].variants[0].id
+  api = storeApi(stack.storeUrl, stack.publishableKey)
+  ;({ region, variantId } = await demoCatalog(api))
 
   browser = await launchBrowser()
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
@@ -76,17 +74,6 @@ afterAll(async () => {
   await stack?.stop()
 })
 
-function storeApi(publishableKey: string) {
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${stack.storeUrl}${path}`, {
-      method,
-      headers: { "content-type": "application/json", "x-publishable-api-key": publishableKey },
-      body: body ? JSON.stringify(body) : undefined,
-    })
-    const text = await res.text()
-    return { status: res.status, body: text ? JSON.parse(text) : {} }
-  }
-}
 
 /** GET an admin route with the browser's session (the admin user logged in above). */
 async function adminGet<T>(path: string): Promise<T> {
@@ -96,31 +83,9 @@ async function adminGet<T>(path: string): Promise<T> {
   }, path) as Promise<T>
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const v = await fn()
-    if (v) return v
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
-async function cartWithSession(phone: string) {
-  const { body: c } = await api("POST", "/store/carts", {
-    region_id: region.id,
-    email: "e2e@example.co.ke",
-    items: [{ variant_id: variantId, quantity: 1 }],
-    shipping_address: { first_name: "Amina", last_name: "Otieno", address_1: "Moi Avenue 1", city: "Nairobi", country_code: "ke", postal_code: "00100", phone },
-  })
-  const { body: so } = await api("GET", `/store/shipping-options?cart_id=${c.cart.id}`)
-  await api("POST", `/store/carts/${c.cart.id}/shipping-methods`, { option_id: so.shipping_options[0].id })
-  const { body: pc } = await api("POST", "/store/payment-collections", { cart_id: c.cart.id })
-  const session = await api("POST", `/store/payment-collections/${pc.payment_collection.id}/payment-sessions`, {
-    provider_id: "pp_mpesa_mpesa",
-    data: { phone },
-  })
-  return { cart: c.cart, session }
+function cartWithSession(phone: string) {
+  return cartWithDemoSession(api, { region, variantId }, phone)
 }
 
 type Refund = { status: string; status_label: string; reversal_receipt: string | null; reason: string | null; amount: number }
@@ -269,15 +234,8 @@ it("an unmatched payment is reversed from the Unmatched tab and moves to the Ref
 it("an unmatched payment is attached to a cart of the same amount, which becomes its order", async () => {
   const unmatched = await step("another unmatched payment", () => unmatchedPayment(SECOND_WAITING_PHONE))
   // The shopper's new cart for the same towel (KES 1,500 + 200 delivery = the KES 1,700 paid), no payment of its own.
-  const { body: c } = await api("POST", "/store/carts", {
-    region_id: region.id,
-    email: "e2e@example.co.ke",
-    items: [{ variant_id: variantId, quantity: 1 }],
-    shipping_address: { first_name: "Amina", last_name: "Otieno", address_1: "Moi Avenue 1", city: "Nairobi", country_code: "ke", postal_code: "00100", phone: SECOND_WAITING_PHONE },
-  })
-  const { body: so } = await api("GET", `/store/shipping-options?cart_id=${c.cart.id}`)
-  const { body: withShipping } = await api("POST", `/store/carts/${c.cart.id}/shipping-methods`, { option_id: so.shipping_options[0].id })
-  expect(withShipping.cart.total).toBe(unmatched.amount)
+  const cart = await readyCart(api, { region, variantId }, SECOND_WAITING_PHONE)
+  expect(cart.total).toBe(unmatched.amount)
 
   const row = page.locator(`tr[data-receipt="${unmatched.mpesa_receipt_number}"]`)
   await step("Attach to cart or order from the Unmatched tab", async () => {
@@ -285,7 +243,7 @@ it("an unmatched payment is attached to a cart of the same amount, which becomes
     await row.waitFor({ timeout: 30_000 })
     await row.getByTestId("mpesa-row-actions").click()
     await page.getByTestId("mpesa-action-attach").click()
-    await page.locator("#mpesa-attach-target").fill(c.cart.id)
+    await page.locator("#mpesa-attach-target").fill(cart.id)
   })
   await screenshot(page, "admin-refund-7-attach")
 

@@ -1,5 +1,5 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { spawn, type ChildProcessWithoutNullStreams } from "child_process"
 import path from "path"
@@ -9,6 +9,7 @@ import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { SecretBox } from "../../src/modules/mpesa/settings/secret-box"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
+import { adminToken } from "../helpers/admin-auth"
 import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort } from "../helpers/env"
 import { StoreCheckout } from "../helpers/store-checkout"
@@ -69,20 +70,6 @@ medusaIntegrationTestRunner({
     const container = (): MedusaContainer => getContainer()
     const db = () => container().resolve<Knex>(ContainerRegistrationKeys.PG_CONNECTION)
 
-    async function adminToken(): Promise<string> {
-      const email = "admin-mpesa@example.co.ke"
-      const password = "admin-password-123"
-      const userModule = container().resolve(Modules.USER)
-      const authModule = container().resolve(Modules.AUTH)
-      const [existing] = await userModule.listUsers({ email })
-      const user = existing ?? (await userModule.createUsers({ email }))
-      const { authIdentity } = await authModule.register("emailpass", { body: { email, password } } as never)
-      if (authIdentity) {
-        await authModule.updateAuthIdentities({ id: authIdentity.id, app_metadata: { user_id: user.id } })
-      }
-      const { data } = await api.post("/auth/user/emailpass", { email, password })
-      return data.token
-    }
 
     const save = (body: Record<string, unknown>) =>
       api.post("/admin/mpesa/settings", body, { ...admin, validateStatus: () => true })
@@ -112,7 +99,7 @@ medusaIntegrationTestRunner({
     beforeEach(async () => {
       sim.reset()
       process.env.MPESA_SETTINGS_KEY = SETTINGS_KEY
-      admin = { headers: { authorization: `Bearer ${await adminToken()}` } }
+      admin = { headers: { authorization: `Bearer ${await adminToken(api, container(), "admin-mpesa@example.co.ke")}` } }
     })
 
     it("answers 401 on every admin route without a session or token, and changes nothing", async () => {

@@ -1,5 +1,5 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { createOrderPaymentCollectionWorkflow } from "@medusajs/medusa/core-flows"
@@ -7,6 +7,7 @@ import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { resultUrl } from "../../src/modules/mpesa/callbacks/result-url"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
+import { adminToken } from "../helpers/admin-auth"
 import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort } from "../helpers/env"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
@@ -68,20 +69,6 @@ medusaIntegrationTestRunner({
     const container = (): MedusaContainer => getContainer()
     const query = () => container().resolve(ContainerRegistrationKeys.QUERY)
 
-    async function adminToken(): Promise<string> {
-      const email = "admin-refunds@example.co.ke"
-      const password = "admin-password-123"
-      const userModule = container().resolve(Modules.USER)
-      const authModule = container().resolve(Modules.AUTH)
-      const [existing] = await userModule.listUsers({ email })
-      const user = existing ?? (await userModule.createUsers({ email }))
-      const { authIdentity } = await authModule.register("emailpass", { body: { email, password } } as never)
-      if (authIdentity) {
-        await authModule.updateAuthIdentities({ id: authIdentity.id, app_metadata: { user_id: user.id } })
-      }
-      const { data } = await api.post("/auth/user/emailpass", { email, password })
-      return data.token
-    }
 
     async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
       const deadline = Date.now() + timeoutMs
@@ -168,7 +155,7 @@ medusaIntegrationTestRunner({
 
     beforeEach(async () => {
       sim.reset()
-      admin = { headers: { authorization: `Bearer ${await adminToken()}` } }
+      admin = { headers: { authorization: `Bearer ${await adminToken(api, container(), "admin-refunds@example.co.ke")}` } }
     })
 
     afterEach(async () => {

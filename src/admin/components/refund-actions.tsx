@@ -38,6 +38,11 @@ export function announceRefund(refund: RefundView, target: ActionTarget) {
   }
 }
 
+/** "KES 1,700 from 2547****0111, receipt UKT…": which payment a drawer acts on. */
+function paymentLine(target: ActionTarget): string {
+  return `${formatKes(target.amount)} from ${target.phone}${target.mpesa_receipt_number ? `, receipt ${target.mpesa_receipt_number}` : ""}`
+}
+
 function ErrorAlert({ message }: { message: string | null }) {
   return message ? (
     <Alert variant="error" data-testid="mpesa-action-error">
@@ -246,12 +251,7 @@ export function AttachToCartDrawer(props: {
       testId="mpesa-attach-drawer"
       submitLabel="Attach payment"
       onSubmit={submit}
-      description={
-        <>
-          {formatKes(target.amount)} from {target.phone}
-          {target.mpesa_receipt_number ? `, receipt ${target.mpesa_receipt_number}` : ""}.
-        </>
-      }
+      description={`${paymentLine(target)}.`}
     >
       <Text size="small">
         Use this when the money belongs to a customer's cart that has no order yet, or to an order that is still unpaid.
@@ -334,8 +334,7 @@ export function OutsideRefundDrawer(props: {
       onSubmit={submit}
       description={
         <>
-          Payment of {formatKes(target.amount)} from {target.phone}
-          {target.mpesa_receipt_number ? `, receipt ${target.mpesa_receipt_number}` : ""}
+          Payment of {paymentLine(target)}
           {target.refunded_amount ? `; ${formatKes(target.refunded_amount)} already refunded` : ""}.
         </>
       }
