@@ -3,6 +3,7 @@ import { Client } from "pg"
 import { launchBrowser, screenshot } from "../helpers/browser"
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startDevStack, type DevStack } from "../helpers/dev-stack"
 import { cartWithSession as cartWithDemoSession, demoCatalog, storeApi, waitFor } from "../helpers/demo-store-api"
+import { stepTimer } from "../helpers/step-timings"
 
 /**
  * The merchant's path, on the real `npm run dev` stack started WITHOUT Daraja credentials in the
@@ -23,21 +24,13 @@ const SECRETS = [CREDENTIALS.consumer_secret, CREDENTIALS.passkey]
 const PAYING_PHONE = "0708374149" // the simulator approves it
 const WAITING_PHONE = "0722000111" // the simulator waits for the virtual phone (or its control API)
 
-const timings: [string, number][] = []
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now()
-  try {
-    return await fn()
-  } finally {
-    timings.push([name, Date.now() - t0])
-  }
-}
+const { step, report } = stepTimer()
 
 let stack: DevStack
 let browser: Browser
 
 afterAll(async () => {
-  console.log(`admin e2e timings:\n${timings.map(([n, ms]) => `  ${n}: ${(ms / 1000).toFixed(1)} s`).join("\n")}`)
+  console.log(report("admin e2e timings"))
   await browser?.close()
   await stack?.stop()
 })
@@ -52,6 +45,9 @@ it("a merchant sets M-Pesa up in the admin, sees the receipt on a paid order and
   const pg = new Client({ connectionString: stack.env.DATABASE_URL })
   await pg.connect()
   await pg.query("delete from mpesa_setting")
+  // Prompt counters start afresh: the phone limit (3 prompts per 10 minutes) would refuse a second run
+  // of this spec within 10 minutes with 429.
+  await pg.query("delete from mpesa_prompt_limit")
   await pg.end()
 
   const api = storeApi(stack.storeUrl, stack.publishableKey)

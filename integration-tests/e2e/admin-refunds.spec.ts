@@ -3,6 +3,7 @@ import { Client } from "pg"
 import { launchBrowser, screenshot } from "../helpers/browser"
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startDevStack, type DevStack } from "../helpers/dev-stack"
 import { cartWithSession as cartWithDemoSession, demoCatalog, readyCart, storeApi, waitFor, type StoreApi } from "../helpers/demo-store-api"
+import { stepTimer } from "../helpers/step-timings"
 
 /**
  * Refunds (issue 9) the merchant's way, on the real `npm run dev` stack with the Daraja simulator:
@@ -23,15 +24,7 @@ const PAYING_PHONE = "0708374149" // the simulator approves it
 const WAITING_PHONE = "0722000111" // the simulator waits for the virtual phone (or its control API)
 const SECOND_WAITING_PHONE = "0722000112" // another such number: Daraja refuses the same phone and amount twice in 2 minutes
 
-const timings: [string, number][] = []
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now()
-  try {
-    return await fn()
-  } finally {
-    timings.push([name, Date.now() - t0])
-  }
-}
+const { step, report } = stepTimer()
 
 let stack: DevStack
 let browser: Browser
@@ -69,7 +62,7 @@ beforeAll(async () => {
 }, 10 * 60_000)
 
 afterAll(async () => {
-  console.log(`admin refunds e2e timings:\n${timings.map(([n, ms]) => `  ${n}: ${(ms / 1000).toFixed(1)} s`).join("\n")}`)
+  console.log(report("admin refunds e2e timings"))
   await browser?.close()
   await stack?.stop()
 })

@@ -10,6 +10,7 @@ import {
   type RefundView,
 } from "../lib/mpesa-api"
 import { refundOutcome } from "./refund-status"
+import { Field } from "./field"
 
 /** What the three actions need to know of a payment (a transactions row or an order widget payment). */
 export type ActionTarget = Pick<MpesaTransaction, "transaction_id" | "amount" | "phone" | "mpesa_receipt_number"> & {
@@ -173,26 +174,6 @@ function ActionDrawer(props: {
   )
 }
 
-function FieldRow(props: { id: string; label: string; hint?: ReactNode; error?: string | null; children: ReactNode }) {
-  return (
-    <div className="flex flex-col gap-y-1">
-      <Label htmlFor={props.id} size="small" weight="plus">
-        {props.label}
-      </Label>
-      {props.children}
-      {props.error ? (
-        <Text size="small" className="text-ui-fg-error" role="alert" data-error-for={props.id}>
-          {props.error}
-        </Text>
-      ) : null}
-      {props.hint ? (
-        <Text size="xsmall" className="text-ui-fg-subtle">
-          {props.hint}
-        </Text>
-      ) : null}
-    </div>
-  )
-}
 
 /**
  * "Attach to cart or order": gives unmatched money to the cart or the unpaid order it was meant for.
@@ -259,7 +240,7 @@ export function AttachToCartDrawer(props: {
         nothing changes and you are told both amounts. A cart is then completed into an order paid by this M-Pesa
         payment; an order gets it as its payment.
       </Text>
-      <FieldRow id="mpesa-attach-target" label="Cart or order id" error={fieldError} hint="Starts with cart_ or order_.">
+      <Field id="mpesa-attach-target" label="Cart or order id" error={fieldError ?? undefined} hint="Starts with cart_ or order_.">
         <Input
           id="mpesa-attach-target"
           value={id}
@@ -269,7 +250,7 @@ export function AttachToCartDrawer(props: {
           disabled={attach.isPending}
           aria-invalid={fieldError ? true : undefined}
         />
-      </FieldRow>
+      </Field>
       <ErrorAlert message={error} />
     </ActionDrawer>
   )
@@ -343,7 +324,7 @@ export function OutsideRefundDrawer(props: {
         For money you already sent back yourself, e.g. from the M-Pesa Org portal. Nothing is sent to M-Pesa: this only
         records the refund here and, when the payment belongs to an order, on the order in Medusa.
       </Text>
-      <FieldRow id="mpesa-outside-amount" label="Amount (KES)" error={errors.amount} hint={`Up to ${formatKes(max)}.`}>
+      <Field id="mpesa-outside-amount" label="Amount (KES)" error={errors.amount} hint={`Up to ${formatKes(max)}.`}>
         <Input
           id="mpesa-outside-amount"
           type="number"
@@ -356,8 +337,8 @@ export function OutsideRefundDrawer(props: {
           disabled={record.isPending}
           aria-invalid={errors.amount ? true : undefined}
         />
-      </FieldRow>
-      <FieldRow
+      </Field>
+      <Field
         id="mpesa-outside-note"
         label="Note"
         error={errors.note}
@@ -372,7 +353,7 @@ export function OutsideRefundDrawer(props: {
           disabled={record.isPending}
           aria-invalid={errors.note ? true : undefined}
         />
-      </FieldRow>
+      </Field>
       <ErrorAlert message={error} />
     </ActionDrawer>
   )
