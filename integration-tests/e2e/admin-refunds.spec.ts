@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core"
 import { Client } from "pg"
-import { launchBrowser, screenshot } from "../helpers/browser"
+import { launchBrowser, phoneScreenshot, screenshot } from "../helpers/browser"
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startDevStack, type DevStack } from "../helpers/dev-stack"
 import { cartWithSession as cartWithDemoSession, demoCatalog, readyCart, storeApi, waitFor, type StoreApi } from "../helpers/demo-store-api"
 import { stepTimer } from "../helpers/step-timings"
@@ -143,6 +143,7 @@ it("Medusa's Refund on an M-Pesa order reverses the payment through Daraja and t
   expect(await widget.getByTestId("mpesa-refunded-badge").innerText()).toBe("Refunded in full")
   await widget.getByTestId("mpesa-payment-refunds").scrollIntoViewIfNeeded()
   await screenshot(page, "admin-refund-3-reversed")
+  await phoneScreenshot(page, "admin-refund-3-reversed")
 
   // What the widget shows is what the server says, and Medusa has the refund on the order.
   const orderPayments = await adminGet<{ payments: { payment: { transaction_id: string; refunds: Refund[] } }[] }>(
@@ -200,6 +201,7 @@ it("an unmatched payment is reversed from the Unmatched tab and moves to the Ref
   expect(promptText).toContain(unmatched.mpesa_receipt_number)
   expect(promptText).toContain("This cannot be undone.")
   await screenshot(page, "admin-refund-4-reverse-prompt")
+  await phoneScreenshot(page, "admin-refund-4-reverse-prompt")
 
   await step("confirm; the outcome shows Reversed with the reversal receipt", async () => {
     await page.getByTestId("mpesa-reverse-confirm").click()
@@ -222,6 +224,7 @@ it("an unmatched payment is reversed from the Unmatched tab and moves to the Ref
   expect(await page.getByTestId("mpesa-view-refunds").getAttribute("data-state")).toBe("active")
   expect(await row.getByTestId("mpesa-reversal-receipt").innerText()).toMatch(/[A-Z0-9]{8,12}/)
   await screenshot(page, "admin-refund-6-refunds-tab")
+  await phoneScreenshot(page, "admin-refund-6-refunds-tab")
 })
 
 it("an unmatched payment is attached to a cart of the same amount, which becomes its order", async () => {

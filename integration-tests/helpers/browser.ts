@@ -27,3 +27,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true })
   return file
 }
+
+/** The same page at phone width (390 px) as `${name}-phone.png`, then back to the size it had. */
+export async function phoneScreenshot(page: Page, name: string): Promise<string> {
+  const size = page.viewportSize()
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.waitForTimeout(500) // the layout settles (the admin collapses its sidebar)
+  const file = await screenshot(page, `${name}-phone`)
+  if (size) await page.setViewportSize(size)
+  return file
+}

@@ -347,6 +347,11 @@ medusaIntegrationTestRunner({
       expect(Number(payment.refunds[0].amount)).toBe(500)
       expect(payment.refunds[0].note).toMatch(/Refunded outside M-Pesa Express: Org portal QWE123/)
       expect(ok.data.medusa_refund_id).toBe(payment.refunds[0].id)
+      // The same submission again (a double click): refused, naming the note; nothing more recorded.
+      const twice = await adminPost(path, { amount: 500, note: "org portal qwe123 " })
+      expect(twice.status).toBe(400)
+      expect(twice.data.message).toMatch(/^note: a refund with this note is already recorded/)
+      expect((await medusaPayment(order.sessionId)).refunds).toHaveLength(1)
       expect(ok.data.transaction.refunded_amount).toBe(500)
       expect(ok.data.transaction.actions).toMatchObject({ reverse: false, record_outside_max: 1200 })
       expect(sim.stats().calls.reversal).toBe(0)

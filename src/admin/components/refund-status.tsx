@@ -55,6 +55,28 @@ export function RefundStatusBadge({ refund }: { refund: RefundView }) {
   )
 }
 
+/** A refund's reversal receipt and, in red when it failed, its reason (the lines under its badge in a table). */
+export function RefundDetails({ refund }: { refund: RefundView }) {
+  return (
+    <>
+      {refund.reversal_receipt ? (
+        <Text size="xsmall" data-testid="mpesa-reversal-receipt">
+          Reversal receipt <Badge size="2xsmall">{refund.reversal_receipt}</Badge>
+        </Text>
+      ) : null}
+      {refund.status === "failed" ? (
+        <Text size="xsmall" className="text-ui-fg-error" role="alert">
+          {refundOutcome(refund)}
+        </Text>
+      ) : refund.reason ? (
+        <Text size="xsmall" className="text-ui-fg-subtle">
+          {refund.reason}
+        </Text>
+      ) : null}
+    </>
+  )
+}
+
 /**
  * The refund state of a transaction row, newest refund first: status badge, reversal receipt, and
  * the failure reason in plain words (red) — so the merchant sees the outcome where the row is.
@@ -70,20 +92,7 @@ export function RowRefundStatus({ refunds }: { refunds: RefundView[] }) {
           {formatKes(latest.amount)}
         </Text>
       </div>
-      {latest.reversal_receipt ? (
-        <Text size="xsmall" data-testid="mpesa-reversal-receipt">
-          Reversal receipt <Badge size="2xsmall">{latest.reversal_receipt}</Badge>
-        </Text>
-      ) : null}
-      {latest.status === "failed" ? (
-        <Text size="xsmall" className="text-ui-fg-error" role="alert">
-          {refundOutcome(latest)}
-        </Text>
-      ) : latest.reason ? (
-        <Text size="xsmall" className="text-ui-fg-subtle">
-          {latest.reason}
-        </Text>
-      ) : null}
+      <RefundDetails refund={latest} />
       {older.length ? (
         <Text size="xsmall" className="text-ui-fg-muted">
           +{older.length} earlier: {older.map((r) => `${r.status_label} ${formatKes(r.amount)}`).join(", ")}

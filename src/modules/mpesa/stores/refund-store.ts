@@ -190,6 +190,16 @@ export class RefundStore {
       if (await this.outsideBeingRecorded(trx, payment.id)) {
         return { kind: "refused", message: "Another refund of this payment is being recorded right now; try again in a moment." }
       }
+      // The note names the refund made elsewhere (e.g. the Org portal's transaction id): the same one twice
+      // for one payment is a repeated submission, not a second refund.
+      const same = (await this.table(trx)
+        .where({ transaction_id: payment.id, kind: "outside" })
+        .whereIn("status", ["sending", "completed"])
+        .whereRaw("lower(trim(note)) = lower(trim(?))", [input.note])
+        .first()) as RefundRow | undefined
+      if (same) {
+        return { kind: "refused", message: `note: a refund with this note is already recorded for this payment (${same.id}); use the note to tell refunds apart.` }
+      }
       const remaining = paidAmount(payment) - payment.refunded_amount
       if (input.amount > remaining) {
         return {

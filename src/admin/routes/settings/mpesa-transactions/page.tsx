@@ -4,7 +4,7 @@ import { Alert, Badge, Button, Container, DropdownMenu, Heading, IconButton, Inp
 import { useState, type ReactNode } from "react"
 import { Link } from "react-router-dom"
 import { AttachToCartDrawer, OutsideRefundDrawer, ReversePaymentPrompt } from "../../../components/refund-actions"
-import { isPendingRefund, refundKindLabel, refundOutcome, RefundStatusBadge, RowRefundStatus } from "../../../components/refund-status"
+import { isPendingRefund, RefundDetails, refundKindLabel, refundOutcome, RefundStatusBadge, RowRefundStatus } from "../../../components/refund-status"
 import { formatKes, formatTime, stateColor } from "../../../lib/format"
 import { refundsOf, useMpesaTransactions, type MpesaTransaction, type RefundView } from "../../../lib/mpesa-api"
 
@@ -62,9 +62,10 @@ const MpesaTransactionsPage = () => {
       </div>
       <div className="px-6 py-4">
         <Tabs value={view} onValueChange={(v) => (setView(v), setOffset(0))}>
-          <Tabs.List>
+          {/* On a phone the six tabs scroll sideways instead of running off the page. */}
+          <Tabs.List className="overflow-x-auto">
             {VIEWS.map((v) => (
-              <Tabs.Trigger key={v.value} value={v.value} data-testid={`mpesa-view-${v.value}`}>
+              <Tabs.Trigger key={v.value} value={v.value} data-testid={`mpesa-view-${v.value}`} className="whitespace-nowrap">
                 {v.label}
               </Tabs.Trigger>
             ))}
@@ -105,6 +106,7 @@ const MpesaTransactionsPage = () => {
           <Text>Loading…</Text>
         </div>
       ) : view === "suspicious" ? (
+        <TableScroller>
         <Table>
           <Table.Header>
             <Table.Row>
@@ -130,6 +132,7 @@ const MpesaTransactionsPage = () => {
             {(data.callbacks ?? []).length === 0 ? <Empty cols={5} /> : null}
           </Table.Body>
         </Table>
+        </TableScroller>
       ) : view === "refunds" ? (
         <>
           <RefundsTable rows={data.transactions} onAction={(kind, row) => setActive({ kind, row })} />
@@ -137,6 +140,7 @@ const MpesaTransactionsPage = () => {
         </>
       ) : (
         <>
+          <TableScroller>
           <Table data-testid="mpesa-transactions">
             <Table.Header>
               <Table.Row>
@@ -187,6 +191,7 @@ const MpesaTransactionsPage = () => {
               {data.transactions.length === 0 ? <Empty cols={9} /> : null}
             </Table.Body>
           </Table>
+          </TableScroller>
           <Pagination count={data.count} offset={offset} setOffset={setOffset} />
         </>
       )}
@@ -270,6 +275,7 @@ function RowActions({ row, onAction }: { row: Row; onAction: (kind: ActionKind) 
 /** The Refunds tab: each payment that has refunds, with every refund's status and its receipt or reason. */
 function RefundsTable({ rows, onAction }: { rows: Row[]; onAction: (kind: ActionKind, row: Row) => void }) {
   return (
+    <TableScroller>
     <Table data-testid="mpesa-refunds-table">
       <Table.Header>
         <Table.Row>
@@ -292,8 +298,8 @@ function RefundsTable({ rows, onAction }: { rows: Row[]; onAction: (kind: Action
                 </Text>
               </div>
             </Table.Cell>
-            <Table.Cell>{formatKes(t.amount)}</Table.Cell>
-            <Table.Cell>{formatKes(t.refunded_amount ?? 0)}</Table.Cell>
+            <Table.Cell className="whitespace-nowrap">{formatKes(t.amount)}</Table.Cell>
+            <Table.Cell className="whitespace-nowrap">{formatKes(t.refunded_amount ?? 0)}</Table.Cell>
             <Table.Cell className="whitespace-normal py-2">
               <ul className="flex flex-col gap-y-2">
                 {refundsOf(t).map((r) => (
@@ -303,21 +309,8 @@ function RefundsTable({ rows, onAction }: { rows: Row[]; onAction: (kind: Action
                       <Text size="small">
                         {refundKindLabel(r)} · {formatKes(r.amount)}
                       </Text>
-                      {r.reversal_receipt ? (
-                        <Text size="xsmall" data-testid="mpesa-reversal-receipt">
-                          Reversal receipt <Badge size="2xsmall">{r.reversal_receipt}</Badge>
-                        </Text>
-                      ) : null}
                     </div>
-                    {r.status === "failed" ? (
-                      <Text size="xsmall" className="text-ui-fg-error" role="alert">
-                        {refundOutcome(r)}
-                      </Text>
-                    ) : r.reason ? (
-                      <Text size="xsmall" className="text-ui-fg-subtle">
-                        {r.reason}
-                      </Text>
-                    ) : null}
+                    <RefundDetails refund={r} />
                     <Text size="xsmall" className="text-ui-fg-muted">
                       {formatTime(r.settled_at ?? r.created_at)}
                       {r.note ? ` · ${r.note}` : ""}
@@ -345,7 +338,13 @@ function RefundsTable({ rows, onAction }: { rows: Row[]; onAction: (kind: Action
         {rows.length === 0 ? <Empty cols={6} /> : null}
       </Table.Body>
     </Table>
+    </TableScroller>
   )
+}
+
+/** Wide tables scroll sideways inside the page on a narrow screen, instead of widening the whole page. */
+function TableScroller({ children }: { children: ReactNode }) {
+  return <div className="w-full overflow-x-auto">{children}</div>
 }
 
 /**
