@@ -1,5 +1,12 @@
 import { defineMiddlewares, validateAndTransformBody } from "@medusajs/framework/http"
-import { AdminAttachMpesaPayment, AdminRecordOutsideRefund, AdminReverseMpesaPayment, AdminSaveMpesaSettings } from "./admin/mpesa/validators"
+import {
+  AdminAttachMpesaPayment,
+  AdminCheckMpesaRefund,
+  AdminCloseMpesaRefund,
+  AdminRecordOutsideRefund,
+  AdminReverseMpesaPayment,
+  AdminSaveMpesaSettings,
+} from "./admin/mpesa/validators"
 import { mpesaPromptLimit } from "./store/mpesa/prompt-limit-middleware"
 
 export default defineMiddlewares({
@@ -30,6 +37,16 @@ export default defineMiddlewares({
       matcher: "/admin/mpesa/transactions/:id/refund-outside",
       methods: ["POST"],
       middlewares: [validateAndTransformBody(AdminRecordOutsideRefund)],
+    },
+    {
+      matcher: "/admin/mpesa/refunds/:id/check",
+      methods: ["POST"],
+      middlewares: [validateAndTransformBody(AdminCheckMpesaRefund)],
+    },
+    {
+      matcher: "/admin/mpesa/refunds/:id/close",
+      methods: ["POST"],
+      middlewares: [validateAndTransformBody(AdminCloseMpesaRefund)],
     },
   ],
 })

@@ -19,10 +19,9 @@ const findPaymentStep = createStep("find-medusa-payment-for-mpesa-refund", async
   const mpesa = container.resolve<MpesaModuleService>("mpesa")
   const row = await mpesa.getLedgerRow(input.transaction_id)
   if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `M-Pesa payment ${input.transaction_id} was not found`)
-  if (row.status === "paid" && !row.unmatched && !row.completed_at) {
-    throw new MedusaError(MedusaError.Types.NOT_ALLOWED, "This payment's order is still being created; record the refund once the order exists.")
-  }
-  const payment = row.unmatched ? null : await findMedusaPaymentForSession(container, row.payment_session_id)
+  // Only an order's payment is recorded in Medusa too; money without an order (unmatched, or a cart whose
+  // order could not be created) lives on our ledger alone. The desk decides whether it may be refunded now.
+  const payment = row.unmatched || !row.completed_at ? null : await findMedusaPaymentForSession(container, row.payment_session_id)
   return new StepResponse(payment?.id ?? null)
 })
 

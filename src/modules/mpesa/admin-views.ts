@@ -2,6 +2,7 @@ import { describeResultCode, maskPhone } from "../../lib/daraja"
 import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
 import type { CallbackRow, LedgerRow, MpesaPaymentView, RefundRow } from "./types"
 import { OPEN_REFUND_STATUSES } from "./types"
+import { attachRule, liveReversal, outsideRule, paidAmount, reverseRule } from "./refunds/desk-rules"
 import { toPaymentView } from "./views"
 
 /**
@@ -71,17 +72,18 @@ export function toAdminTransactionView(row: LedgerRow, refunds: RefundRow[] = []
   }
 }
 
-/** Unmatched money can be reversed or attached while nothing of it went back; refunds made outside can be recorded for any paid money with an owner decided. */
+/** The buttons to show: the money desk's own rules (refunds/desk-rules.ts) applied to the rows as read. */
 function actions(row: LedgerRow, refunds: RefundRow[]): PaymentActions {
-  const paid = row.paid_amount ?? row.amount
-  const reversal = refunds.find((r) => r.kind === "reversal" && (r.status === "completed" || OPEN_REFUND_STATUSES.includes(r.status)))
-  const outsideOpen = refunds.some((r) => r.kind === "outside" && OPEN_REFUND_STATUSES.includes(r.status))
-  const untouched = row.status === "paid" && !reversal && !outsideOpen && (row.refunded_amount ?? 0) === 0
-  const settledOwner = row.unmatched || !!row.completed_at
+  const state = { payment: row, refunds, now: new Date() }
+  const open = liveReversal(refunds)
+  const waiting = open && open.status !== "completed" ? open : null
   return {
-    reverse: untouched && row.unmatched && !!row.mpesa_receipt_number,
-    attach: untouched && row.unmatched,
-    record_outside_max: row.status === "paid" && !reversal && !outsideOpen && settledOwner ? Math.max(0, paid - (row.refunded_amount ?? 0)) : 0,
+    reverse: row.status === "paid" && !open && reverseRule(state) === null,
+    attach: row.status === "paid" && row.unmatched && attachRule(state, row.attach_collection_id ?? "") === null,
+    record_outside_max:
+      outsideRule(state, 1, "\u0000") === null ? Math.max(0, paidAmount(row) - (row.refunded_amount ?? 0)) : 0,
+    // A reversal still waiting for M-Pesa: check it again now, or close it as returned (Org portal).
+    open_reversal_id: waiting?.id ?? null,
   }
 }
 

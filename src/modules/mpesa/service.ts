@@ -23,6 +23,7 @@ import { CallbackStore } from "./stores/callback-store"
 import { LedgerStore, type PaidSettlement } from "./stores/ledger-store"
 import { RefundStore } from "./stores/refund-store"
 import { Refunds } from "./refunds/refunds"
+import { MoneyDesk } from "./refunds/money-desk"
 import { RefundResultApplication } from "./refunds/result-application"
 import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
 import type { ResultInboxKind } from "./callbacks/result-url"
@@ -40,6 +41,9 @@ import {
   type TimelineEvent,
 } from "./admin-views"
 import type { LedgerFilters } from "./stores/ledger-store"
+
+/** An outside refund still `sending` after this long was left by a process that stopped (a workflow takes seconds). */
+const OUTSIDE_REFUND_STALE_MS = 10 * 60_000
 
 /** A clock the module schedules by; injected as `mpesaClock` (tests move it), else the wall clock. */
 export type MpesaClock = { now(): Date }
@@ -80,6 +84,7 @@ export default class MpesaModuleService {
   protected readonly completion_: CompletionLedger
   protected readonly refundStore_: RefundStore
   protected readonly refunds_: Refunds
+  protected readonly desk_: MoneyDesk
 
   constructor(container: InjectedDependencies, options?: unknown) {
     this.container_ = container
@@ -89,9 +94,11 @@ export default class MpesaModuleService {
     this.ledger_ = new LedgerStore(db)
     this.callbacks_ = new CallbackStore(db)
     this.refundStore_ = new RefundStore(db)
+    this.desk_ = new MoneyDesk(db, this.ledger_, this.refundStore_, () => this.now())
     const ctx: SettlementContext = {
       ledger: this.ledger_,
       refunds: this.refundStore_,
+      desk: this.desk_,
       callbacks: this.callbacks_,
       logger: this.logger_,
       config: () => this.getConfig(),
@@ -291,7 +298,7 @@ export default class MpesaModuleService {
   async initiateStkPush(input: PushInput): Promise<MpesaPaymentView> {
     // Money an admin attached to this cart pays for the session: no prompt at all.
     const attached = input.paymentCollectionId
-      ? await this.ledger_.takeAttached(input.paymentCollectionId, input.sessionId, toWholeShillings(input.amount).whole, this.now())
+      ? await this.desk_.takeAttached(input.paymentCollectionId, input.sessionId, toWholeShillings(input.amount).whole)
       : null
     if (attached) {
       // Its order is due now: the attach workflow completes the cart, the completion sweep if that workflow dies.
@@ -522,14 +529,25 @@ export default class MpesaModuleService {
   /** The sweep: reversals whose result is late or doubtful (Transaction Status, or sent again). */
   async checkRefundsDue(limit = 10): Promise<number> {
     await this.configRuntime().refresh()
-    return this.refunds_.desk.checkDue(limit)
+    // Outside refunds half-recorded by a process that stopped (well past any workflow's run) stop blocking the desk.
+    await this.refunds_.sweepStaleOutside(OUTSIDE_REFUND_STALE_MS)
+    return this.refunds_.reversals.checkDue(limit)
+  }
+
+  /** The admin's "Check again" for a reversal M-Pesa has not confirmed: a Transaction Status check now; waits reversalWaitMs. */
+  async checkReversalNow(refundId: string): Promise<RefundView> {
+    await this.configRuntime().refresh(true)
+    return toRefundView(await this.refunds_.reversals.checkNow(refundId))
+  }
+
+  /** Closes an unconfirmed reversal as returned (the admin saw it in the Org portal); counted as refunded. */
+  async closeReversalAsReturned(refundId: string, actor: string, note: string): Promise<RefundView> {
+    return toRefundView(await this.refunds_.closeAsReturned({ refundId, actor, note }))
   }
 
   /** Marks unmatched money as going to a cart's payment collection; the next session created there takes it. */
   async requestAttach(transactionId: string, paymentCollectionId: string, actor: string): Promise<MpesaPaymentView> {
-    const r = await this.ledger_.requestAttach(transactionId, paymentCollectionId, actor, this.now())
-    if ("refused" in r) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, r.refused)
-    return this.toView(r.row)
+    return this.toView(await this.desk_.requestAttach(transactionId, paymentCollectionId, actor))
   }
 
   async cancelAttach(transactionId: string): Promise<void> {

@@ -4,11 +4,14 @@ import type { MpesaOptions } from "./options"
 import type { CallbackStore } from "./stores/callback-store"
 import type { LedgerStore } from "./stores/ledger-store"
 import type { RefundStore } from "./stores/refund-store"
+import type { MoneyDesk } from "./refunds/money-desk"
 
 /** What the module's parts (initiation, callbacks, settlement, completion) need, and nothing more. */
 export type SettlementContext = {
   ledger: LedgerStore
   refunds: RefundStore
+  /** every decision that spends a payment's money, and every write that touches both tables */
+  desk: MoneyDesk
   callbacks: CallbackStore
   logger: Logger
   config(): MpesaOptions

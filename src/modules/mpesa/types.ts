@@ -55,6 +55,8 @@ export type LedgerRow = {
   attach_collection_id: string | null
   attach_requested_by: string | null
   attached_at: Date | null
+  attach_requested_at: Date | null
+  refund_hold_at: Date | null
   created_at: Date
   updated_at: Date
 }

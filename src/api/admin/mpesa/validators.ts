@@ -82,6 +82,21 @@ export const AdminRecordOutsideRefund = z
   })
   .strict()
 
+/** "Check again" for a reversal M-Pesa has not confirmed: nothing to say. */
+export const AdminCheckMpesaRefund = z.object({}).strict()
+
+/** Closing an unconfirmed reversal as returned: the admin's reference from the Org portal is required. */
+export const AdminCloseMpesaRefund = z
+  .object({
+    note: z
+      .string({ error: "note is required: give the Org portal's reference for the money that went back" })
+      .trim()
+      .min(1, "note is required: give the Org portal's reference for the money that went back")
+      .max(200, "note must be at most 200 characters"),
+  })
+  .strict()
+
 export type AdminReverseMpesaPaymentType = z.infer<typeof AdminReverseMpesaPayment>
 export type AdminAttachMpesaPaymentType = z.infer<typeof AdminAttachMpesaPayment>
 export type AdminRecordOutsideRefundType = z.infer<typeof AdminRecordOutsideRefund>
+export type AdminCloseMpesaRefundType = z.infer<typeof AdminCloseMpesaRefund>

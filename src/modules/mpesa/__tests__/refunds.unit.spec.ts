@@ -84,19 +84,41 @@ describe("admin actions on a paid payment", () => {
     ({ id: "mpesarf_1", transaction_id: "mpesatx_1", kind: "reversal", status: "requested", amount: 1700, created_at: new Date(), ...r }) as RefundRow
 
   it("unmatched money: reverse, attach or record a refund made outside", () => {
-    expect(toAdminTransactionView(base).actions).toEqual({ reverse: true, attach: true, record_outside_max: 1700 })
+    expect(toAdminTransactionView(base).actions).toEqual({ reverse: true, attach: true, record_outside_max: 1700, open_reversal_id: null })
   })
 
   it("while a reversal is on its way, or after it: nothing else", () => {
     for (const status of ["sending", "requested", "unknown", "completed"] as const) {
-      expect(toAdminTransactionView(base, [refund({ status })]).actions).toEqual({ reverse: false, attach: false, record_outside_max: 0 })
+      expect(toAdminTransactionView(base, [refund({ status })]).actions).toMatchObject({ reverse: false, attach: false, record_outside_max: 0 })
+      // A reversal still waiting can be checked again or closed as returned.
+      expect(toAdminTransactionView(base, [refund({ status })]).actions.open_reversal_id).toBe(status === "completed" ? null : "mpesarf_1")
     }
-    expect(toAdminTransactionView(base, [refund({ status: "failed" })]).actions).toEqual({ reverse: true, attach: true, record_outside_max: 1700 })
+    expect(toAdminTransactionView(base, [refund({ status: "failed" })]).actions).toEqual({
+      reverse: true,
+      attach: true,
+      record_outside_max: 1700,
+      open_reversal_id: null,
+    })
   })
 
   it("an order's payment: only a refund made outside, up to what is left; none while its order is being created", () => {
     const order = { ...base, unmatched: false, completed_at: new Date(), refunded_amount: 500 } as LedgerRow
-    expect(toAdminTransactionView(order).actions).toEqual({ reverse: false, attach: false, record_outside_max: 1200 })
+    expect(toAdminTransactionView(order).actions).toEqual({ reverse: false, attach: false, record_outside_max: 1200, open_reversal_id: null })
     expect(toAdminTransactionView({ ...order, completed_at: null }).actions.record_outside_max).toBe(0)
+  })
+
+  it("paid for a cart whose order could not be created: Reverse and Record outside after the first failed attempt, none while one runs", () => {
+    const stuck = { ...base, unmatched: false, completed_at: null, completion_attempts: 1 } as LedgerRow
+    expect(toAdminTransactionView(stuck).actions).toMatchObject({ reverse: true, attach: false, record_outside_max: 1700 })
+    const running = { ...stuck, completion_locked_until: new Date(Date.now() + 60_000) } as LedgerRow
+    expect(toAdminTransactionView(running).actions).toMatchObject({ reverse: false, record_outside_max: 0 })
+  })
+
+  it("while an admin attaches the money to a cart: no Reverse and no Record outside (one decision per shilling)", () => {
+    const attaching = { ...base, attach_collection_id: "pay_col_1", attach_requested_by: "admin:user_1", attach_requested_at: new Date() } as LedgerRow
+    expect(toAdminTransactionView(attaching).actions).toMatchObject({ reverse: false, attach: true, record_outside_max: 0 })
+    // A request whose workflow died long ago no longer holds the money.
+    const stale = { ...attaching, attach_requested_at: new Date(Date.now() - 6 * 60_000) } as LedgerRow
+    expect(toAdminTransactionView(stale).actions).toMatchObject({ reverse: true, record_outside_max: 1700 })
   })
 })

@@ -70,6 +70,10 @@ const MpesaTransaction = model
     attach_collection_id: model.text().nullable(),
     attach_requested_by: model.text().nullable(),
     attached_at: model.dateTime().nullable(),
+    // When that attach was asked for: a request whose workflow died stops blocking the money after a while.
+    attach_requested_at: model.dateTime().nullable(),
+    // A refund was opened while the payment had no order: no order is made from it any more.
+    refund_hold_at: model.dateTime().nullable(),
   })
   .indexes([
     // Unique while set (PostgreSQL unique indexes let any number of NULLs through).

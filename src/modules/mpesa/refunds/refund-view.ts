@@ -50,6 +50,8 @@ export type PaymentActions = {
   attach: boolean
   /** record a refund made outside the plugin; up to this many shillings */
   record_outside_max: number
+  /** a reversal still waiting for M-Pesa's answer: "Check again" or "Close as returned" act on it */
+  open_reversal_id: string | null
 }
 
 

@@ -60,7 +60,7 @@ export class RefundResultApplication {
         await this.doubtful(refund, "M-Pesa's reversal result names another receipt or amount; confirming with Transaction Status.")
         return done("suspicious", "reversal result disagrees with the payment", payment)
       }
-      const settled = await this.ctx.refunds.complete(
+      const settled = await this.ctx.desk.completeRefund(
         refund.id,
         { ...ids, result_code: "0", result_desc: result.resultDesc, reversal_receipt: result.transactionId, reason: null },
         now
@@ -70,7 +70,7 @@ export class RefundResultApplication {
     }
     if (result.resultCode === "R000001") {
       // Daraja reverses a receipt once: our request (sent again after a lost answer) or the Org portal already did it.
-      const settled = await this.ctx.refunds.complete(
+      const settled = await this.ctx.desk.completeRefund(
         refund.id,
         { ...ids, result_code: result.resultCode, result_desc: result.resultDesc, reason: reversalFailureReason("R000001", null) },
         now
@@ -92,7 +92,7 @@ export class RefundResultApplication {
     const status = String(result.parameters.TransactionStatus ?? "")
     if (result.resultCode === "0" && /^completed$/i.test(status)) {
       const receipt = result.parameters.ReceiptNo
-      const settled = await this.ctx.refunds.complete(
+      const settled = await this.ctx.desk.completeRefund(
         refund.id,
         {
           result_code: "0",

@@ -6,15 +6,7 @@ import type { SettlementContext } from "../settlement-context"
 import type { LedgerRow, RefundRow } from "../types"
 import { OPEN_REFUND_STATUSES } from "../types"
 import { initiatorCredentials, type InitiatorCredentials } from "./reversal-credentials"
-
-export type ReversalRequest = {
-  transactionId: string
-  /** whole shillings; must be the whole payment */
-  amount: number
-  requestedBy: string
-  note: string | null
-  medusaPaymentId: string | null
-}
+import type { ReversalAsk } from "./money-desk"
 
 const POLL_MS = 200
 
@@ -29,23 +21,25 @@ const POLL_MS = 200
 export class ReversalDesk {
   constructor(private readonly ctx: SettlementContext) {}
 
-  /** Opens (or finds) the payment's reversal and sends it if new; does not wait for the result. */
-  async reverse(input: ReversalRequest): Promise<{ refund: RefundRow; payment: LedgerRow; created: boolean }> {
+  /**
+   * Opens (or finds) the payment's reversal through the money desk, which
+   * decides under the payment's row lock, and sends it if new; does not wait
+   * for the result.
+   */
+  async reverse(transactionId: string, ask: ReversalAsk): Promise<{ refund: RefundRow; payment: LedgerRow; created: boolean }> {
     const config = this.ctx.config()
-    // A reversal already sent (or done) is answered as it is, even if the initiator settings changed since.
-    const live = await this.ctx.refunds.findLiveReversal(input.transactionId)
-    const payment = live ? await this.ctx.ledger.findById(input.transactionId) : null
-    if (live && payment) return { refund: live, payment, created: false }
+    // A reversal already sent (or done) is answered as it is, even if the initiator settings changed since;
+    // the desk still checks it may be joined (a partial refund never claims a whole reversal).
+    const live = await this.ctx.refunds.findLiveReversal(transactionId)
+    const now = this.ctx.now()
+    const checkAt = new Date(now.getTime() + config.reversalCheckAfterMs)
+    if (live) {
+      const opening = await this.ctx.desk.openReversal(transactionId, ask, checkAt)
+      return { refund: opening.refund, payment: opening.payment, created: false }
+    }
     // Checked before anything is written: a reversal that cannot be sent leaves no row behind.
     const credentials = initiatorCredentials(config)
-    const now = this.ctx.now()
-    const opening = await this.ctx.refunds.openReversal(
-      { ...input, checkAt: new Date(now.getTime() + config.reversalCheckAfterMs) },
-      now
-    )
-    if (opening.kind === "refused") {
-      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, opening.message)
-    }
+    const opening = await this.ctx.desk.openReversal(transactionId, ask, checkAt)
     if (opening.kind === "existing") {
       return { refund: opening.refund, payment: opening.payment, created: false }
     }
@@ -80,14 +74,40 @@ export class ReversalDesk {
     return due.length
   }
 
+  /**
+   * The admin's "Check again" for a reversal M-Pesa has not confirmed: one
+   * more Transaction Status check now, beyond the sweep's budget; its answer
+   * settles the reversal (completed or failed) like any other.
+   */
+  async checkNow(refundId: string): Promise<RefundRow> {
+    const config = this.ctx.config()
+    const now = this.ctx.now()
+    const scheduled = await this.ctx.refunds.scheduleCheckNow(refundId, config.maxReversalChecks, now)
+    if (!scheduled) {
+      const row = await this.ctx.refunds.findById(refundId)
+      if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `refund ${refundId} was not found`)
+      if (row.kind !== "reversal") throw new MedusaError(MedusaError.Types.NOT_ALLOWED, "Only reversals are checked with M-Pesa.")
+      return row // already settled: nothing to ask
+    }
+    const claimed = await this.ctx.refunds.claimOne(refundId, now, config.queryLeaseMs)
+    if (!claimed) return scheduled // the sweep is checking it right now
+    try {
+      await this.check(claimed)
+    } finally {
+      await this.ctx.refunds.release(refundId)
+    }
+    return this.waitForSettlement(refundId, config.reversalWaitMs)
+  }
+
   private async check(refund: RefundRow): Promise<void> {
     const config = this.ctx.config()
     const now = this.ctx.now()
     const attempts = refund.check_attempts + 1
     if (attempts > config.maxReversalChecks) {
       const reason =
-        `M-Pesa has not confirmed this reversal after ${refund.check_attempts} checks. Look the payment up in the M-Pesa Org ` +
-        "portal: if the money went back, record it as a refund made outside M-Pesa; otherwise refund again."
+        `M-Pesa has not confirmed this reversal after ${refund.check_attempts} checks. Press "Check again" in the payment's M-Pesa ` +
+        "panel to ask M-Pesa now, or look the payment up in the M-Pesa Org portal: if the money went back, close the reversal as " +
+        "returned with the Org portal's reference."
       await this.ctx.refunds.schedule(refund.id, { next_check_at: null, attention_reason: reason, attention_at: now }, now)
       await this.ctx.ledger.flag(refund.transaction_id, reason, now)
       this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} unconfirmed after ${refund.check_attempts} checks (needs attention)`)

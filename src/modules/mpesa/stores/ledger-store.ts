@@ -437,6 +437,8 @@ export class LedgerStore {
       .where({ id, status: "paid", unmatched: false })
       .whereNull("deleted_at")
       .whereNull("completed_at")
+      // Money a refund was opened for makes no order (no order without money).
+      .whereNull("refund_hold_at")
       .whereNotNull("payment_session_id")
       .where((q) => q.whereNull("completion_locked_until").orWhere("completion_locked_until", "<", now))
       // The sweep looks again only after the lease, even if this worker dies mid-completion.
@@ -445,64 +447,86 @@ export class LedgerStore {
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
-  // ------------------------------------------------------------ attaching unmatched money
+  // ------------------------------------------------------------ inside the money desk's transaction
 
   /**
-   * An admin asks to attach unmatched money to a cart's payment collection.
-   * Under the row lock: still paid, unmatched, nothing refunded and no
-   * reversal live or done — else the reason in words.
+   * Locks a payment's row for a decision about its money (the desk's first
+   * lock; refund rows come second). Returns the row as it is now.
    */
-  async requestAttach(id: string, collectionId: string, actor: string, now: Date): Promise<{ row: LedgerRow } | { refused: string }> {
-    return this.db().transaction(async (trx) => {
-      const row = (await trx(TABLE).where({ id }).whereNull("deleted_at").forUpdate().first()) as LedgerRow | undefined
-      if (!row) return { refused: `M-Pesa payment ${id} was not found` }
-      if (row.status !== "paid" || !row.unmatched) {
-        return { refused: "Only paid M-Pesa payments without an order (unmatched) can be attached to a cart." }
-      }
-      if (row.refunded_amount > 0) return { refused: "Part of this payment was already refunded, so it cannot pay for a cart." }
-      const reversal = await trx("mpesa_refund")
-        .where({ transaction_id: id, kind: "reversal" })
-        .whereIn("status", ["sending", "requested", "unknown", "completed"])
-        .whereNull("deleted_at")
-        .first()
-      if (reversal) return { refused: "This payment is being reversed (or was reversed), so it cannot pay for a cart." }
-      const [updated] = (await trx(TABLE)
-        .where({ id })
-        .update({ attach_collection_id: collectionId, attach_requested_by: actor, updated_at: now })
-        .returning("*")) as LedgerRow[]
-      return { row: updated }
-    })
+  async lockForDecision(trx: Knex, id: string): Promise<LedgerRow | null> {
+    return ((await trx(TABLE).where({ id }).whereNull("deleted_at").forUpdate().first()) as LedgerRow | undefined) ?? null
+  }
+
+  /** Adds a completed refund to the payment's refunded amount (inside the desk's transaction, once per refund). */
+  async addRefunded(trx: Knex, id: string, amount: number, now: Date): Promise<void> {
+    await trx(TABLE)
+      .where({ id })
+      .update({ refunded_amount: trx.raw("refunded_amount + ?", [amount]), updated_at: now })
   }
 
   /**
-   * A new payment session of a collection an admin attached money to takes
-   * that money instead of sending a prompt: the row becomes the session's
-   * paid payment and its order is due now. Compare-and-set on the attach
-   * request, so the money goes to one session only.
+   * A refund was opened for money that has no order: no order may be made
+   * from it any more (the completion sweep and claim skip held rows).
    */
-  async takeAttached(collectionId: string, sessionId: string, amount: number, now: Date): Promise<LedgerRow | null> {
-    const rows = (await this.db()(TABLE)
-      .where({ attach_collection_id: collectionId, status: "paid", unmatched: true, amount, refunded_amount: 0 })
-      .whereNull("deleted_at")
+  async holdForRefund(trx: Knex, id: string, now: Date): Promise<void> {
+    await trx(TABLE)
+      .where({ id })
       .whereNull("completed_at")
+      .update({ refund_hold_at: trx.raw("coalesce(refund_hold_at, ?)", [now]), next_completion_at: null, updated_at: now })
+  }
+
+  /** Records an admin's request to attach unmatched money to a payment collection (the desk allowed it). */
+  async setAttachRequest(trx: Knex, id: string, collectionId: string, actor: string, now: Date): Promise<LedgerRow> {
+    const [row] = (await trx(TABLE)
+      .where({ id })
+      .update({ attach_collection_id: collectionId, attach_requested_by: actor, attach_requested_at: now, updated_at: now })
+      .returning("*")) as LedgerRow[]
+    return row
+  }
+
+  /** The unmatched payment an admin attached to this collection, for a session of this amount (not locked; the desk re-checks). */
+  async findAttachedTo(collectionId: string, amount: number): Promise<LedgerRow | null> {
+    return (
+      ((await this.table()
+        .where({ attach_collection_id: collectionId, status: "paid", unmatched: true, amount })
+        .whereNull("completed_at")
+        .orderBy("attach_requested_at", "asc")
+        .first()) as LedgerRow | undefined) ?? null
+    )
+  }
+
+  /**
+   * The new session takes the attached money: the row becomes the session's
+   * paid payment and its order is due now (the desk checked, under the lock,
+   * that nothing of it went back and the request still holds).
+   */
+  async takeAttachedLocked(trx: Knex, id: string, sessionId: string, now: Date): Promise<LedgerRow> {
+    const [row] = (await trx(TABLE)
+      .where({ id })
       .update({
         payment_session_id: sessionId,
-        payment_collection_id: collectionId,
+        payment_collection_id: trx.raw("attach_collection_id"),
         unmatched: false,
         session_closed_at: null,
         attach_collection_id: null,
+        attach_requested_at: null,
         attached_at: now,
+        refund_hold_at: null,
         next_completion_at: now,
         completion_locked_until: null,
+        completion_attempts: 0,
         updated_at: now,
       })
       .returning("*")) as LedgerRow[]
-    return rows[0] ?? null
+    return row
   }
 
   /** Withdraws an attach request that did not go through (the session could not be created). */
   async cancelAttach(id: string, now: Date): Promise<void> {
-    await this.db()(TABLE).where({ id }).whereNotNull("attach_collection_id").update({ attach_collection_id: null, updated_at: now })
+    await this.db()(TABLE)
+      .where({ id })
+      .whereNotNull("attach_collection_id")
+      .update({ attach_collection_id: null, attach_requested_at: null, updated_at: now })
   }
 
   /** Paid rows whose completion is due (first try or a retry after back-off), oldest first. */
@@ -510,6 +534,7 @@ export class LedgerStore {
     return (await this.table()
       .where({ status: "paid", unmatched: false })
       .whereNull("completed_at")
+      .whereNull("refund_hold_at")
       .whereNotNull("next_completion_at")
       .where("next_completion_at", "<=", now)
       .orderBy("next_completion_at", "asc")

@@ -1,30 +1,32 @@
 import { generateEntityId } from "@medusajs/framework/utils"
-import type { Knex, LedgerRow, RefundRow, RefundStatus } from "../types"
+import type { Knex, RefundKind, RefundRow, RefundStatus } from "../types"
 import { OPEN_REFUND_STATUSES } from "../types"
 import { REFUND_TRANSITIONS } from "./refund-transitions"
 
 const TABLE = "mpesa_refund"
-const LEDGER = "mpesa_transaction"
-
-export type RefundOpening =
-  | { kind: "created"; refund: RefundRow; payment: LedgerRow }
-  | { kind: "existing"; refund: RefundRow; payment: LedgerRow }
-  | { kind: "refused"; message: string }
 
 /** What a settled refund may record alongside its status. */
 export type RefundResultPatch = Partial<
   Pick<RefundRow, "result_code" | "result_desc" | "reversal_receipt" | "reason" | "originator_conversation_id" | "conversation_id">
 >
 
-const kes = (n: number) => `KES ${n.toLocaleString("en-KE")}`
+export type RefundInsert = {
+  transactionId: string
+  kind: RefundKind
+  status: Extract<RefundStatus, "sending" | "completed">
+  amount: number
+  requestedBy: string
+  note: string | null
+  medusaPaymentId: string | null
+  /** when the sweep looks at it if the process dies before Daraja's answer is written */
+  checkAt?: Date | null
+}
 
 /**
- * The only SQL that writes mpesa_refund, and the only code that changes a
- * payment's refunded amount. Opening a refund locks the payment's ledger row,
- * so two refunds of one payment (a double click, a retried Medusa call, the
- * admin and an order cancel at once) are decided one after the other from
- * the row as it is then; completing one adds to the payment's
- * refunded_amount in the same transaction.
+ * The only SQL that writes mpesa_refund, and nothing else: the payment's
+ * refunded amount lives on the ledger and is written by LedgerStore. Whether
+ * a refund may be opened is decided by the money desk (refunds/money-desk.ts)
+ * under the payment's row lock; this store writes what it decided.
  */
 export class RefundStore {
   constructor(private readonly db: () => Knex) {}
@@ -89,142 +91,41 @@ export class RefundStore {
       .limit(limit)) as RefundRow[]
   }
 
-  // ------------------------------------------------------------ opening
+  // ------------------------------------------------------------ inside the money desk's transaction
 
   /**
-   * Opens a reversal of a whole payment, or returns the one that already
-   * exists (sent, waiting, or completed): Daraja reverses a payment once, so
-   * a second reversal of it is never sent.
+   * The payment's refunds, locked, inside a transaction that already holds
+   * the payment's ledger row lock (the desk's fixed order: ledger row, then
+   * refund rows; see refunds/money-desk.ts).
    */
-  async openReversal(
-    input: {
-      transactionId: string
-      amount: number
-      requestedBy: string
-      note: string | null
-      medusaPaymentId: string | null
-      /** when the sweep looks at it if the process dies before Daraja's answer is written */
-      checkAt: Date
-    },
-    now: Date
-  ): Promise<RefundOpening> {
-    return this.db().transaction(async (trx) => {
-      const payment = await this.lockPayment(trx, input.transactionId)
-      if (!payment) return { kind: "refused", message: `M-Pesa payment ${input.transactionId} was not found` }
-      const existing = (await this.table(trx)
-        .where({ transaction_id: payment.id, kind: "reversal" })
-        .whereIn("status", [...OPEN_REFUND_STATUSES, "completed"])
-        .first()) as RefundRow | undefined
-      if (existing) return { kind: "existing", refund: existing, payment }
-      const refused = refusal(payment)
-      if (refused) return { kind: "refused", message: refused }
-      const paid = paidAmount(payment)
-      if (payment.refunded_amount > 0) {
-        return {
-          kind: "refused",
-          message:
-            `${kes(payment.refunded_amount)} of this payment was already refunded outside M-Pesa Express. Daraja's Reversal ` +
-            `returns the whole ${kes(paid)}, so it cannot be used now: send the remaining ` +
-            `${kes(paid - payment.refunded_amount)} from the M-Pesa Org portal and record it as a refund made outside M-Pesa.`,
-        }
-      }
-      if (input.amount !== paid) {
-        return {
-          kind: "refused",
-          message:
-            `amount: M-Pesa reverses whole payments only. Refund the full ${kes(paid)} to reverse it through M-Pesa, or send ` +
-            `${kes(input.amount)} from the M-Pesa Org portal and record it under "Record refund made outside M-Pesa" in the ` +
-            `order's M-Pesa panel.`,
-        }
-      }
-      if (await this.outsideBeingRecorded(trx, payment.id)) {
-        return { kind: "refused", message: "A refund made outside M-Pesa is being recorded for this payment right now; try again in a moment." }
-      }
-      const [refund] = (await trx(TABLE)
-        .insert({
-          id: generateEntityId(undefined, "mpesarf"),
-          transaction_id: payment.id,
-          kind: "reversal",
-          status: "sending",
-          amount: paid,
-          requested_by: input.requestedBy,
-          note: input.note,
-          medusa_payment_id: input.medusaPaymentId,
-          next_check_at: input.checkAt,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning("*")) as RefundRow[]
-      return { kind: "created", refund, payment }
-    })
+  async lockForPayment(trx: Knex, transactionId: string): Promise<RefundRow[]> {
+    return (await this.table(trx).where({ transaction_id: transactionId }).orderBy("created_at", "asc").forUpdate()) as RefundRow[]
   }
 
-  /**
-   * Records money the merchant returned outside the plugin (Org portal).
-   * `viaMedusa`: the row waits in `sending` until Medusa's own refund flow
-   * records it on the order (the provider completes it); otherwise (money
-   * with no order) it is completed at once.
-   */
-  async openOutside(
-    input: { transactionId: string; amount: number; note: string; requestedBy: string; viaMedusa: boolean; medusaPaymentId: string | null },
-    now: Date
-  ): Promise<RefundOpening> {
-    return this.db().transaction(async (trx) => {
-      const payment = await this.lockPayment(trx, input.transactionId)
-      if (!payment) return { kind: "refused", message: `M-Pesa payment ${input.transactionId} was not found` }
-      const refused = refusal(payment)
-      if (refused) return { kind: "refused", message: refused }
-      const reversal = (await this.table(trx)
-        .where({ transaction_id: payment.id, kind: "reversal" })
-        .whereIn("status", [...OPEN_REFUND_STATUSES, "completed"])
-        .first()) as RefundRow | undefined
-      if (reversal?.status === "completed") {
-        return { kind: "refused", message: `This payment was already reversed in full through M-Pesa (${reversal.reversal_receipt ?? reversal.id}).` }
-      }
-      if (reversal) {
-        return {
-          kind: "refused",
-          message: "A reversal of this payment is waiting for M-Pesa's answer; record a refund made outside only once it has failed.",
-        }
-      }
-      if (await this.outsideBeingRecorded(trx, payment.id)) {
-        return { kind: "refused", message: "Another refund of this payment is being recorded right now; try again in a moment." }
-      }
-      // The note names the refund made elsewhere (e.g. the Org portal's transaction id): the same one twice
-      // for one payment is a repeated submission, not a second refund.
-      const same = (await this.table(trx)
-        .where({ transaction_id: payment.id, kind: "outside" })
-        .whereIn("status", ["sending", "completed"])
-        .whereRaw("lower(trim(note)) = lower(trim(?))", [input.note])
-        .first()) as RefundRow | undefined
-      if (same) {
-        return { kind: "refused", message: `note: a refund with this note is already recorded for this payment (${same.id}); use the note to tell refunds apart.` }
-      }
-      const remaining = paidAmount(payment) - payment.refunded_amount
-      if (input.amount > remaining) {
-        return {
-          kind: "refused",
-          message: `amount: at most ${kes(remaining)} of this payment is left to refund (paid ${kes(paidAmount(payment))}, refunded ${kes(payment.refunded_amount)}).`,
-        }
-      }
-      const [refund] = (await trx(TABLE)
-        .insert({
-          id: generateEntityId(undefined, "mpesarf"),
-          transaction_id: payment.id,
-          kind: "outside",
-          status: input.viaMedusa ? "sending" : "completed",
-          amount: input.amount,
-          note: input.note,
-          requested_by: input.requestedBy,
-          medusa_payment_id: input.medusaPaymentId,
-          settled_at: input.viaMedusa ? null : now,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning("*")) as RefundRow[]
-      if (!input.viaMedusa) await this.addRefunded(trx, payment.id, input.amount, now)
-      return { kind: "created", refund, payment }
-    })
+  /** Writes a new refund row (the desk decided it may exist); returns it. */
+  async insert(trx: Knex, input: RefundInsert, now: Date): Promise<RefundRow> {
+    const [refund] = (await trx(TABLE)
+      .insert({
+        id: generateEntityId(undefined, "mpesarf"),
+        transaction_id: input.transactionId,
+        kind: input.kind,
+        status: input.status,
+        amount: input.amount,
+        requested_by: input.requestedBy,
+        note: input.note,
+        medusa_payment_id: input.medusaPaymentId,
+        next_check_at: input.checkAt ?? null,
+        settled_at: input.status === "completed" ? now : null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning("*")) as RefundRow[]
+    return refund
+  }
+
+  /** Settles a refund as done (guarded transition); the desk adds it to the payment's refunded amount in the same transaction. */
+  async markCompleted(trx: Knex, id: string, patch: RefundResultPatch, now: Date): Promise<RefundRow | null> {
+    return this.move(id, "completed", { ...patch, settled_at: now, next_check_at: null }, now, trx)
   }
 
   // ------------------------------------------------------------ transitions
@@ -241,22 +142,14 @@ export class RefundStore {
     return this.move(id, "failed", { ...patch, settled_at: now, next_check_at: null }, now)
   }
 
-  /** Settles a refund as done and adds it to the payment's refunded amount, once. */
-  async complete(id: string, patch: RefundResultPatch, now: Date): Promise<RefundRow | null> {
-    return this.db().transaction(async (trx) => {
-      const row = await this.move(id, "completed", { ...patch, settled_at: now, next_check_at: null }, now, trx)
-      if (row) await this.addRefunded(trx, row.transaction_id, row.amount, now)
-      return row
-    })
-  }
-
   /**
    * Ties a completed refund to Medusa's refund id: the call that gets the row
    * back may report success to Medusa; any other key gets null.
    */
-  async claimForMedusa(id: string, medusaRefundId: string, now: Date): Promise<RefundRow | null> {
+  async claimForMedusa(id: string, medusaRefundId: string, amount: number, now: Date): Promise<RefundRow | null> {
+    // Only for its own amount: a partial Medusa refund never claims a whole reversal.
     const rows = (await this.table()
-      .where({ id, status: "completed" })
+      .where({ id, status: "completed", amount })
       .where((q) => q.whereNull("medusa_refund_id").orWhere("medusa_refund_id", medusaRefundId))
       .update({ medusa_refund_id: medusaRefundId, updated_at: now })
       .returning("*")) as RefundRow[]
@@ -290,8 +183,38 @@ export class RefundStore {
       .returning("*")) as RefundRow[]
   }
 
+  /** Leases one open refund for a check now (the admin's "Check again"); null if another worker holds it. */
+  async claimOne(id: string, now: Date, leaseMs: number): Promise<RefundRow | null> {
+    const rows = (await this.db()(TABLE)
+      .where({ id })
+      .whereIn("status", OPEN_REFUND_STATUSES)
+      .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
+      .update({ locked_until: new Date(now.getTime() + leaseMs) })
+      .returning("*")) as RefundRow[]
+    return rows[0] ?? null
+  }
+
   async release(id: string) {
     await this.db()(TABLE).where({ id }).update({ locked_until: null })
+  }
+
+  /** Outside refunds left in `sending` by a process that stopped between recording them and Medusa's refund flow. */
+  async listStaleOutside(olderThan: Date, limit: number): Promise<RefundRow[]> {
+    return (await this.table()
+      .where({ kind: "outside", status: "sending" })
+      .where("created_at", "<", olderThan)
+      .orderBy("created_at", "asc")
+      .limit(limit)) as RefundRow[]
+  }
+
+  /** An admin asks for a check now (a reversal M-Pesa never confirmed): due at once, one more check allowed, flag kept until it settles. */
+  async scheduleCheckNow(id: string, maxChecks: number, now: Date): Promise<RefundRow | null> {
+    const rows = (await this.db()(TABLE)
+      .where({ id, kind: "reversal" })
+      .whereIn("status", OPEN_REFUND_STATUSES)
+      .update({ next_check_at: now, check_attempts: this.db().raw("least(check_attempts, ?)", [maxChecks - 1]), updated_at: now })
+      .returning("*")) as RefundRow[]
+    return rows[0] ?? null
   }
 
   // ------------------------------------------------------------ internals
@@ -310,29 +233,4 @@ export class RefundStore {
       .returning("*")) as RefundRow[]
     return rows[0] ?? null
   }
-
-  private async lockPayment(trx: Knex, transactionId: string): Promise<LedgerRow | null> {
-    return ((await trx(LEDGER).where({ id: transactionId }).whereNull("deleted_at").forUpdate().first()) as LedgerRow | undefined) ?? null
-  }
-
-  private async outsideBeingRecorded(trx: Knex, transactionId: string): Promise<boolean> {
-    return !!(await this.table(trx).where({ transaction_id: transactionId, kind: "outside", status: "sending" }).first())
-  }
-
-  private async addRefunded(trx: Knex, transactionId: string, amount: number, now: Date) {
-    await trx(LEDGER)
-      .where({ id: transactionId })
-      .update({ refunded_amount: trx.raw("refunded_amount + ?", [amount]), updated_at: now })
-  }
-}
-
-/** The whole shillings M-Pesa confirmed for a payment (what a reversal returns). */
-export function paidAmount(payment: LedgerRow): number {
-  return payment.paid_amount ?? payment.amount
-}
-
-function refusal(payment: LedgerRow): string | null {
-  if (payment.status !== "paid") return `Only paid M-Pesa payments can be refunded; this one is ${payment.status}.`
-  if (!payment.mpesa_receipt_number) return "This payment has no M-Pesa receipt number, so M-Pesa cannot reverse it."
-  return null
 }
