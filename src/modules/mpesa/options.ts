@@ -162,6 +162,7 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
     securityCredential: env.MPESA_SECURITY_CREDENTIAL || undefined,
     reversalWaitMs: num(env.MPESA_REVERSAL_WAIT_MS),
     reversalCheckAfterMs: num(env.MPESA_REVERSAL_CHECK_AFTER_MS),
+    maxReversalChecks: num(env.MPESA_MAX_REVERSAL_CHECKS),
     accountReference: env.MPESA_ACCOUNT_REFERENCE || undefined,
     transactionDesc: env.MPESA_TRANSACTION_DESC || undefined,
     requestTimeoutMs: num(env.MPESA_REQUEST_TIMEOUT_MS),

@@ -11,7 +11,7 @@ import { OPEN_REFUND_STATUSES } from "../types"
  */
 export type DeskState = { payment: LedgerRow; refunds: RefundRow[]; now: Date }
 
-/** A refusal says what already happened and what to do; `conflict` ones are races lost to another action (HTTP 409). */
+/** A refusal says what already happened and what to do; `conflict` ones are races lost to another action under way or done. */
 export type DeskRefusal = { refused: string; conflict?: boolean }
 
 /**

@@ -152,7 +152,11 @@ export class MoneyDesk {
   }
 }
 
+/**
+ * Every refusal is NOT_ALLOWED (HTTP 400) with our words: Medusa's error
+ * handler answers a CONFLICT with a generic "conflicted with another request"
+ * and drops the message, and the admin needs to read what already happened.
+ */
 function refuse(refusal: DeskRefusal | null): void {
-  if (!refusal) return
-  throw new MedusaError(refusal.conflict ? MedusaError.Types.CONFLICT : MedusaError.Types.NOT_ALLOWED, refusal.refused)
+  if (refusal) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, refusal.refused)
 }

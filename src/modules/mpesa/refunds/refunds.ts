@@ -114,7 +114,7 @@ export class Refunds {
     if (!refund) throw new MedusaError(MedusaError.Types.NOT_FOUND, `refund ${input.refundId} was not found`)
     if (refund.kind !== "reversal" || !OPEN_REFUND_STATUSES.includes(refund.status)) {
       throw new MedusaError(
-        MedusaError.Types.CONFLICT,
+        MedusaError.Types.NOT_ALLOWED,
         `This refund is already ${refund.status}; only a reversal still waiting for M-Pesa can be closed as returned.`
       )
     }
@@ -124,7 +124,7 @@ export class Refunds {
     })
     if (!closed) {
       const now = await this.ctx.refunds.findById(input.refundId)
-      throw new MedusaError(MedusaError.Types.CONFLICT, `M-Pesa settled this reversal meanwhile (${now?.status ?? "gone"}); nothing was changed.`)
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `M-Pesa settled this reversal meanwhile (${now?.status ?? "gone"}); nothing was changed.`)
     }
     await this.ctx.refunds.schedule(closed.id, { attention_reason: null }, this.ctx.now())
     this.ctx.logger.info(`M-Pesa: reversal ${closed.id} closed as returned by ${input.actor}`)
