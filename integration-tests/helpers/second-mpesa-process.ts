@@ -5,8 +5,10 @@
  * request. Nothing in it knows about the admin: whatever settings it uses, it
  * read from the database itself.
  *
- * Protocol: one JSON command per stdin line ({"push": {...PushInput}}), one
- * JSON answer per stdout line ({"ok": true, "view": ...} or {"ok": false, "error": "..."}).
+ * Protocol: one JSON command per stdin line ({"push": {...PushInput}}, or a
+ * money-desk call: {"reverse": {transactionId, actor}}, {"checkRefunds": true}),
+ * one JSON answer per stdout line ({"ok": true, "view": ...} or {"ok": false,
+ * "error": "..."}). The money-conservation spec SIGKILLs it mid-work.
  * Started with `node -r ts-node/register` (swc).
  */
 import knex from "knex"
@@ -27,7 +29,11 @@ lines.on("line", async (line) => {
       await db.destroy()
       process.exit(0)
     }
-    const view = await mpesa.initiateStkPush(cmd.push)
+    const view = cmd.reverse
+      ? await mpesa.reverseUnmatched(cmd.reverse.transactionId, cmd.reverse.actor, "from the worker")
+      : cmd.checkRefunds
+        ? await mpesa.checkRefundsDue()
+        : await mpesa.initiateStkPush(cmd.push)
     process.stdout.write(JSON.stringify({ ok: true, view }) + "\n")
   } catch (e) {
     process.stdout.write(JSON.stringify({ ok: false, error: (e as Error).message }) + "\n")

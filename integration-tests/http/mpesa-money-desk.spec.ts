@@ -76,22 +76,33 @@ medusaIntegrationTestRunner({
     })
 
     it("Attach and Reverse of unmatched money at once, in either order, 0-300 ms apart: exactly one wins, the other says what happened", async () => {
+      // "request": Reverse is pressed the moment the attach request is on the ledger (the attach's session
+      // is still being created) — the narrowest of the windows, hit every time.
       const rounds = [
+        { first: "attach", gapMs: "request" },
+        { first: "attach", gapMs: "request" },
         { first: "attach", gapMs: 0 },
         { first: "attach", gapMs: 150 },
         { first: "attach", gapMs: 300 },
         { first: "reverse", gapMs: 150 },
       ] as const
+      const attachRequested = async (transactionId: string) => {
+        const deadline = Date.now() + 5_000
+        while (Date.now() < deadline && !(await db()("mpesa_transaction").where({ id: transactionId }).whereNotNull("attach_collection_id").first())) {
+          await sleep(2)
+        }
+      }
       for (const round of rounds) {
         const paid = await desk.unmatchedForCart(nextPhone())
         const attach = () => desk.adminPost(`/admin/mpesa/transactions/${paid.transactionId}/attach`, { cart_id: paid.cartId })
         const reverse = () => desk.adminPost(`/admin/mpesa/transactions/${paid.transactionId}/reverse`, { note: "second tab" })
         const [a, b] = round.first === "attach" ? [attach, reverse] : [reverse, attach]
         const firstCall = a()
-        await sleep(round.gapMs)
+        if (round.gapMs === "request") await attachRequested(paid.transactionId)
+        else await sleep(round.gapMs)
         const [r1, r2] = await Promise.all([firstCall, b()])
         const [attached, reversed] = round.first === "attach" ? [r1, r2] : [r2, r1]
-        const label = `${round.first} first, ${round.gapMs} ms`
+        const label = `${round.first} first, ${round.gapMs === "request" ? "on the attach request" : `${round.gapMs} ms`}`
         const winners = [attached, reversed].filter((r) => r.status === 200)
         expect({ label, winners: winners.length }).toEqual({ label, winners: 1 })
         const loser = attached.status === 200 ? reversed : attached
