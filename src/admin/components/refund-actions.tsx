@@ -40,11 +40,11 @@ export function announceRefund(refund: RefundView, target: ActionTarget) {
 }
 
 /** "KES 1,700 from 2547****0111, receipt UKT…": which payment a drawer acts on. */
-function paymentLine(target: ActionTarget): string {
+export function paymentLine(target: ActionTarget): string {
   return `${formatKes(target.amount)} from ${target.phone}${target.mpesa_receipt_number ? `, receipt ${target.mpesa_receipt_number}` : ""}`
 }
 
-function ErrorAlert({ message }: { message: string | null }) {
+export function ErrorAlert({ message }: { message: string | null }) {
   return message ? (
     <Alert variant="error" data-testid="mpesa-action-error">
       {message}
@@ -129,7 +129,7 @@ export function ReversePaymentPrompt(props: {
   )
 }
 
-function ActionDrawer(props: {
+export function ActionDrawer(props: {
   open: boolean
   onOpenChange: (open: boolean) => void
   busy: boolean

@@ -154,6 +154,28 @@ export function useRecordOutsideRefund() {
   })
 }
 
+type RefundActionResponse = { refund: RefundView; transaction: MpesaTransaction }
+
+/** "Check again": one Transaction Status check now for a reversal M-Pesa has not confirmed (waits up to ~20 s). */
+export function useCheckMpesaRefund() {
+  const invalidate = useInvalidateMpesa()
+  return useMutation({
+    mutationFn: ({ refundId }: { refundId: string }) =>
+      sdk.client.fetch<RefundActionResponse>(`/admin/mpesa/refunds/${refundId}/check`, { method: "POST", body: {} }),
+    onSettled: invalidate,
+  })
+}
+
+/** "Close as returned": the Org portal shows the reversal's money went back; counted as refunded. */
+export function useCloseMpesaRefund() {
+  const invalidate = useInvalidateMpesa()
+  return useMutation({
+    mutationFn: ({ refundId, note }: { refundId: string; note: string }) =>
+      sdk.client.fetch<RefundActionResponse>(`/admin/mpesa/refunds/${refundId}/close`, { method: "POST", body: { note } }),
+    onSettled: invalidate,
+  })
+}
+
 /** The server's message in plain words (the SDK's FetchError carries the response's `message`). */
 export function errorMessage(e: unknown): string {
   const status = (e as { status?: number } | null)?.status

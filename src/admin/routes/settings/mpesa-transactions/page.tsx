@@ -1,15 +1,16 @@
 import { defineRouteConfig } from "@medusajs/admin-sdk"
-import { ArrowUturnLeft, CurrencyDollar, EllipsisHorizontal, Link as LinkIcon } from "@medusajs/icons"
+import { ArrowPath, ArrowUturnLeft, CheckCircle, CurrencyDollar, EllipsisHorizontal, Link as LinkIcon } from "@medusajs/icons"
 import { Alert, Badge, Button, Container, DropdownMenu, Heading, IconButton, Input, Select, StatusBadge, Table, Tabs, Text } from "@medusajs/ui"
 import { useState, type ReactNode } from "react"
 import { Link } from "react-router-dom"
 import { AttachToCartDrawer, OutsideRefundDrawer, ReversePaymentPrompt } from "../../../components/refund-actions"
+import { CheckReversalPrompt, CloseReversalDrawer } from "../../../components/unconfirmed-reversal-actions"
 import { isPendingRefund, RefundDetails, refundKindLabel, refundOutcome, RefundStatusBadge, RowRefundStatus } from "../../../components/refund-status"
 import { formatKes, formatTime, stateColor } from "../../../lib/format"
 import { refundsOf, useMpesaTransactions, type MpesaTransaction, type RefundView } from "../../../lib/mpesa-api"
 
 type Row = MpesaTransaction & { order_id: string | null }
-type ActionKind = "reverse" | "attach" | "outside"
+type ActionKind = "reverse" | "attach" | "outside" | "check" | "close"
 /** What the merchant just did, shown above the table until dismissed (the row may have left the tab). */
 type Outcome =
   | { kind: "refund"; row: Row; refund: RefundView }
@@ -216,6 +217,22 @@ const MpesaTransactionsPage = () => {
             onOpenChange={close}
             onDone={(refund) => setOutcome({ kind: "refund", row: active.row, refund })}
           />
+          {active.row.actions?.open_reversal_id ? (
+            <>
+              <CheckReversalPrompt
+                target={active.row}
+                refundId={active.row.actions.open_reversal_id}
+                open={active.kind === "check"}
+                onOpenChange={close}
+              />
+              <CloseReversalDrawer
+                target={active.row}
+                refundId={active.row.actions.open_reversal_id}
+                open={active.kind === "close"}
+                onOpenChange={close}
+              />
+            </>
+          ) : null}
         </>
       ) : null}
     </Container>
@@ -240,7 +257,7 @@ function Pagination({ count, offset, setOffset }: { count: number; offset: numbe
 /** The "…" menu of a row: only the actions the server allows for this payment now. */
 function RowActions({ row, onAction }: { row: Row; onAction: (kind: ActionKind) => void }) {
   const a = row.actions
-  if (!a || (!a.reverse && !a.attach && !(a.record_outside_max > 0))) return null
+  if (!a || (!a.reverse && !a.attach && !(a.record_outside_max > 0) && !a.open_reversal_id)) return null
   return (
     <DropdownMenu>
       <DropdownMenu.Trigger asChild>
@@ -266,6 +283,18 @@ function RowActions({ row, onAction }: { row: Row; onAction: (kind: ActionKind) 
             <CurrencyDollar className="text-ui-fg-subtle" />
             Record refund made outside M-Pesa
           </DropdownMenu.Item>
+        ) : null}
+        {a.open_reversal_id ? (
+          <>
+            <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("check")} data-testid="mpesa-action-check-reversal">
+              <ArrowPath className="text-ui-fg-subtle" />
+              Check reversal again
+            </DropdownMenu.Item>
+            <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("close")} data-testid="mpesa-action-close-reversal">
+              <CheckCircle className="text-ui-fg-subtle" />
+              Close reversal as returned
+            </DropdownMenu.Item>
+          </>
         ) : null}
       </DropdownMenu.Content>
     </DropdownMenu>
