@@ -88,6 +88,9 @@ function actions(row: LedgerRow, refunds: RefundRow[]): PaymentActions {
 }
 
 function stateLabel(row: LedgerRow): string {
+  const refundedInFull = (row.refunded_amount ?? 0) >= paidAmount(row)
+  if (row.status === "paid" && !row.completed_at && refundedInFull) return "Paid, refunded in full (no order)"
+  if (row.status === "paid" && !row.completed_at && row.refund_hold_at) return "Paid, being refunded (no order will be made)"
   if (row.status === "paid" && row.unmatched) return "Paid, no order (unmatched)"
   if (row.status === "paid" && row.attention_at && !row.completed_at) return "Paid, order not created (needs attention)"
   if (row.status === "paid" && !row.completed_at) return "Paid, creating the order"
@@ -117,8 +120,9 @@ function action(row: LedgerRow): string | null {
   if (row.unmatched) {
     return `Reverse the ${kes(row.amount)} to ${maskPhone(row.paid_phone ?? row.phone)} (receipt ${row.mpesa_receipt_number ?? "-"}), attach it to the cart it was meant for, or record a refund you made from the M-Pesa Org portal.`
   }
-  if (row.status === "paid" && row.attention_at && !row.completed_at) {
-    return "Fix the cause (stock, a changed cart) so the order can be created, or refund the shopper from the M-Pesa Org portal."
+  if (row.status === "paid" && !row.completed_at && row.refund_hold_at) return null
+  if (row.status === "paid" && !row.completed_at && !row.unmatched && row.completion_attempts >= 1) {
+    return "Fix the cause (stock, a changed cart) and the next retry creates the order; or give the money back: Reverse it, or record a refund you made from the M-Pesa Org portal. Once either is done, no order is made from this money."
   }
   if (row.status === "indeterminate") return "Nothing yet: a callback, a status query or the expiry settles it."
   if (row.status === "failed" && row.result_code && ["2028", "SFC_IC0003", "8"].includes(row.result_code)) {
