@@ -14,12 +14,12 @@ export const CART_TOTAL = 1700
 /** Approves at once in the simulator's table. */
 export const PHONE_SUCCESS = "0708374149"
 
-export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000, everyMs = 150): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last = await read()
   while (!ok(last)) {
     if (Date.now() > deadline) throw new Error(`condition not met in time; last value ${JSON.stringify(last)}`)
-    await sleep(150)
+    await sleep(everyMs)
     last = await read()
   }
   return last

@@ -115,6 +115,12 @@ medusaIntegrationTestRunner({
           () => desk.adminPost(`/admin/mpesa/transactions/${u.transactionId}/reverse`, {}),
           () => worker.send({ reverse: { transactionId: u.transactionId, actor: "admin:worker" } }),
           () => desk.adminPost(`/admin/mpesa/transactions/${u.transactionId}/refund-outside`, { amount: CART_TOTAL, note: `Org portal ${++note}` }),
+          // Another tab presses Reverse the moment the attach request is on the ledger (its session still being made).
+          async () => {
+            const attach = desk.adminPost(`/admin/mpesa/transactions/${u.transactionId}/attach`, { cart_id: u.cartId })
+            await waitFor(() => pg("mpesa_transaction").where({ id: u.transactionId }).first(), (r) => !!r?.attach_collection_id, 5_000, 2).catch(() => null)
+            return Promise.all([attach, desk.adminPost(`/admin/mpesa/transactions/${u.transactionId}/reverse`, {})])
+          },
         ]
         for (let k = 0; k < 3; k++) actions.push(later(pick(moves)))
       }

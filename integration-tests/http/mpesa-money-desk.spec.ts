@@ -86,12 +86,8 @@ medusaIntegrationTestRunner({
         { first: "attach", gapMs: 300 },
         { first: "reverse", gapMs: 150 },
       ] as const
-      const attachRequested = async (transactionId: string) => {
-        const deadline = Date.now() + 5_000
-        while (Date.now() < deadline && !(await db()("mpesa_transaction").where({ id: transactionId }).whereNotNull("attach_collection_id").first())) {
-          await sleep(2)
-        }
-      }
+      const attachRequested = (transactionId: string) =>
+        waitFor(() => db()("mpesa_transaction").where({ id: transactionId }).first(), (r) => !!r?.attach_collection_id, 5_000, 2)
       for (const round of rounds) {
         const paid = await desk.unmatchedForCart(nextPhone())
         const attach = () => desk.adminPost(`/admin/mpesa/transactions/${paid.transactionId}/attach`, { cart_id: paid.cartId })
