@@ -93,8 +93,8 @@ export function reverseRule(state: DeskState): DeskRefusal | null {
   if (payment.status === "paid" && payment.completed_at) {
     return { refused: "Only paid M-Pesa payments without an order can be reversed here; refund an order's payment from the order page." }
   }
-  const reversal = liveReversal(refunds)
-  if (reversal) return reversal.status === "completed" ? { refused: alreadyReversed(reversal), conflict: true } : null
+  // A second press (a double click, another tab) is answered with the reversal already sent or done.
+  if (liveReversal(refunds)) return null
   return common(state, "reversed") ?? wholeReversal(state, paidAmount(payment))
 }
 
