@@ -55,6 +55,9 @@ export type LedgerRow = {
   attach_collection_id: string | null
   attach_requested_by: string | null
   attached_at: Date | null
+  /** the session our provider last answered Medusa's create for, and when (see session-readiness.ts) */
+  answered_session_id: string | null
+  session_answered_at: Date | null
   created_at: Date
   updated_at: Date
 }

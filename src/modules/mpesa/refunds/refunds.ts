@@ -3,6 +3,7 @@ import type { SettlementContext } from "../settlement-context"
 import { paidAmount } from "../stores/refund-store"
 import type { LedgerRow, RefundRow } from "../types"
 import { ReversalDesk } from "./reversal-desk"
+import { keepMoneyForCompletionRetry } from "./completion-rollback-guard"
 
 const kes = (n: number) => `KES ${n.toLocaleString("en-KE")}`
 
@@ -29,6 +30,7 @@ export class Refunds {
   }
 
   async refundFromMedusa(input: { payment: LedgerRow; amount: number; medusaRefundId: string }): Promise<RefundRow> {
+    const kept = await keepMoneyForCompletionRetry(this.ctx, input); if (kept) return kept
     const { payment, amount, medusaRefundId } = input
     const now = this.ctx.now()
     const mine = await this.ctx.refunds.findByMedusaRefundId(medusaRefundId)
