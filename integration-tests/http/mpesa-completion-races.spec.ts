@@ -55,7 +55,10 @@ afterAll(async () => {
 
 /** What the test does when Medusa's completeCartWorkflow reaches `validate` for an armed cart (once). */
 const atValidate = new Map<string, () => Promise<void>>()
+/** Carts whose order creation always fails (Medusa rolls back every attempt). */
+const failingCarts = new Set<string>()
 completeCartWorkflow.hooks.validate(async ({ cart }: { cart: { id: string } }) => {
+  if (failingCarts.has(cart.id)) throw new Error("test: the order creation keeps failing")
   const action = atValidate.get(cart.id)
   if (!action) return
   atValidate.delete(cart.id)
@@ -151,6 +154,7 @@ medusaIntegrationTestRunner({
     beforeEach(() => {
       sim.reset()
       atValidate.clear()
+      failingCarts.clear()
     })
 
     afterEach(async () => {
@@ -223,6 +227,25 @@ medusaIntegrationTestRunner({
       // Medusa's books: the rolled-back payment voided (no money moved), the order's payment captured.
       const payments = await medusaPayments(cartId)
       expect(payments).toHaveLength(2)
+    })
+
+    it("an order creation Medusa keeps rolling back: never recorded as done, retried with back-off, flagged, no money moved", async () => {
+      const cartId = await readyCart()
+      failingCarts.add(cartId)
+      await store.createPaymentSession(cartId, { phone: PHONE_SUCCESS })
+
+      // Three rolled-back attempts (back-off 10 s, then 20 s): flagged for a person, still retrying.
+      const [row] = await waitFor(ledger, (rows) => !!rows[0]?.attention_at, 60_000)
+      expect(row.completion_attempts).toBeGreaterThanOrEqual(3)
+      expect(row.attention_reason).toMatch(/paid, but no order yet after \d+ attempts \(retrying\)/)
+      expect(row).toMatchObject({ status: "paid", unmatched: false, refunded_amount: 0, completed_at: null })
+      expect(row.next_completion_at).toBeTruthy()
+      expect(await ordersForCart(cartId)).toHaveLength(0)
+      expect(sim.reversals()).toHaveLength(0)
+      expect(sim.stats().calls.stkPush).toBe(1)
+      // Medusa's books: every rolled-back payment voided, so nothing is shown as taken without an order.
+      expect(await medusaNet(cartId)).toBe(0)
+      failingCarts.clear()
     })
 
     it("a second Pay while the first payment's order is being created ends in that one order, with no second prompt", async () => {
