@@ -16,7 +16,7 @@ export type CartCompletionOutcome =
   | { outcome: "failed"; error: string }
 
 /** How long one attempt waits in place for Medusa's session write before handing back to the sweep. */
-const READY_WAIT_MS = 3_000
+const READY_WAIT_MS = 2_000
 const READY_POLL_MS = 200
 /** A deferred completion is looked at again this soon (the write usually lands within milliseconds). */
 const NOT_READY_RECHECK_MS = 1_000

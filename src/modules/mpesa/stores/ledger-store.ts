@@ -533,6 +533,8 @@ export class LedgerStore {
       .whereIn("id", candidate)
       .where({ status: "paid", unmatched: false })
       .whereNull("completed_at")
+      // Medusa retrying the call for a session that already owns a push: that push stays its own.
+      .whereNotExists(this.table().select("id").where({ payment_session_id: sessionId }))
       .update({ payment_session_id: sessionId, session_closed_at: null, next_completion_at: now, updated_at: now })
       .returning("*")) as LedgerRow[]
     return rows[0] ?? null
