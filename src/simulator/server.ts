@@ -44,6 +44,13 @@ export interface DarajaSimulator extends SimulatorControls {
    * dropped by the dropCallbacks fault. Default timeout 5000 ms.
    */
   waitForCallbacks(n: number, timeoutMs?: number): Promise<CallbackDelivery[]>
+  /**
+   * Test hook: from now on, each accepted push's HTTP answer waits (after its prompt exists and,
+   * under callbackBeforeResponse, after its callback was delivered) until the returned function is
+   * called. Reproduces a slow push answer with the callback already in, deterministically.
+   * reset() and close() release held answers.
+   */
+  holdPushAnswers(): () => void
 }
 
 export async function startDarajaSimulator(options: DarajaSimulatorOptions = {}): Promise<DarajaSimulator> {
@@ -64,6 +71,7 @@ class Simulator implements DarajaSimulator {
   private readonly promptStore: PromptStore
   private readonly dispatcher: CallbackDispatcher
   private readonly held = new Set<ServerResponse>()
+  private pushAnswerGate: { promise: Promise<void>; release: () => void } | null = null
   private currentFaults: SimulatorFaults = { ...NO_FAULTS }
   private counters = emptyStats()
   private address: AddressInfo | null = null
@@ -107,6 +115,7 @@ class Simulator implements DarajaSimulator {
                 ids: this.ids,
                 strict: options.strict,
                 duplicateRules: options.duplicateRules,
+                beforeAnswer: this.pushAnswerGate ? () => this.pushAnswerGate?.promise ?? Promise.resolve() : undefined,
               })
             case "stkQuery":
               return handleStkQuery(body, { merchants: options.merchants, faults, prompts: this.promptStore, strict: options.strict })
@@ -158,6 +167,7 @@ class Simulator implements DarajaSimulator {
 
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
+      this.pushAnswerGate?.release()
       this.scheduler.cancelAll()
       this.dispatcher.abortAll()
       for (const res of this.held) res.socket?.destroy()
@@ -198,7 +208,25 @@ class Simulator implements DarajaSimulator {
     return this.faults()
   }
 
+  holdPushAnswers(): () => void {
+    this.pushAnswerGate?.release()
+    let release = () => {}
+    const promise = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const gate = {
+      promise,
+      release: () => {
+        release()
+        if (this.pushAnswerGate === gate) this.pushAnswerGate = null
+      },
+    }
+    this.pushAnswerGate = gate
+    return gate.release
+  }
+
   reset(): void {
+    this.pushAnswerGate?.release()
     this.scheduler.cancelAll()
     // Also forgets the subscriber locks and the duplicate-rule history, which live with the prompts.
     this.promptStore.clear()

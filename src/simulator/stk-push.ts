@@ -50,6 +50,8 @@ export interface StkPushDeps {
   strict: StrictRules
   /** The subscriber lock and the ResultCode 17 rule (duplicate-rules.ts). */
   duplicateRules: boolean
+  /** Test hook (DarajaSimulator.holdPushAnswers): awaited after the prompt exists, before the answer is written. */
+  beforeAnswer?: () => Promise<void>
 }
 
 export async function handleStkPush(body: JsonBody, deps: StkPushDeps): Promise<Reply> {
@@ -104,6 +106,8 @@ export async function handleStkPush(body: JsonBody, deps: StkPushDeps): Promise<
     beforeResponse,
   )
   if (beforeResponse) await deps.prompts.completeNow(checkoutRequestId)
+  // A slow answer: the prompt (and any callback) is out, the merchant is still waiting for this reply.
+  if (deps.beforeAnswer) await deps.beforeAnswer()
 
   // The prompt now exists whatever the client sees next: that is the point of these faults.
   switch (deps.faults.pushResponse) {

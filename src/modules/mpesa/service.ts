@@ -24,6 +24,7 @@ import { LedgerStore, type PaidSettlement } from "./stores/ledger-store"
 import { RefundStore } from "./stores/refund-store"
 import { Refunds } from "./refunds/refunds"
 import { MoneyDesk } from "./refunds/money-desk"
+import { isCompletionRollbackRefund } from "./refunds/completion-rollback-guard"
 import { RefundResultApplication } from "./refunds/result-application"
 import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
 import type { ResultInboxKind } from "./callbacks/result-url"
@@ -32,6 +33,7 @@ import { MedusaError } from "@medusajs/framework/utils"
 import type { BigNumberInput } from "@medusajs/framework/types"
 import type { CallbackOutcome, CallbackRow, CallbackStatus, Knex, LedgerRow, LedgerStatus, MpesaPaymentView, RefundRow } from "./types"
 import { toPaymentView } from "./views"
+import { sessionReadiness, sessionSnapshotSchema, type SessionReadiness } from "./session-readiness"
 import {
   timeline,
   toAdminCallbackView,
@@ -85,6 +87,7 @@ export default class MpesaModuleService {
   protected readonly refundStore_: RefundStore
   protected readonly refunds_: Refunds
   protected readonly desk_: MoneyDesk
+  protected readonly ctx_: SettlementContext
 
   constructor(container: InjectedDependencies, options?: unknown) {
     this.container_ = container
@@ -112,6 +115,7 @@ export default class MpesaModuleService {
     this.initiation_ = new PushInitiation(ctx, (id) => this.inbox_.processPendingFor(id))
     this.completion_ = new CompletionLedger(ctx)
     this.refunds_ = new Refunds(ctx)
+    this.ctx_ = ctx
   }
 
   // ---------------------------------------------------------------- config
@@ -303,12 +307,33 @@ export default class MpesaModuleService {
     if (attached) {
       // Its order is due now: the attach workflow completes the cart, the completion sweep if that workflow dies.
       this.logger_.info(`M-Pesa: unmatched payment ${attached.id} attached to session ${input.sessionId}`)
-      return this.toView(attached)
+      return this.answered(attached, input.sessionId)
+    }
+    // The cart is already paid and its order not made yet (a second Pay press while the order is
+    // being created, or Medusa re-creating the session in a rollback): no second prompt, the new
+    // session takes the money and the completion goes on with it.
+    const paid = input.paymentCollectionId
+      ? await this.ledger_.takePaidForCollection(input.paymentCollectionId, input.sessionId, toWholeShillings(input.amount).whole, this.now())
+      : null
+    if (paid) {
+      this.logger_.info(`M-Pesa: session ${input.sessionId} took over ${paid.id}, already paid for its cart; no new prompt sent`)
+      await this.emit(MPESA_PAYMENT_CAPTURED, paid.id)
+      return this.answered(paid, input.sessionId)
     }
     // Settings saved a moment ago (in any process) apply to this very push.
     await this.configRuntime().refresh(true)
     this.configRuntime().assertUsable()
-    return this.toView(await this.initiation_.initiate(input))
+    return this.answered(await this.initiation_.initiate(input), input.sessionId)
+  }
+
+  /** Notes that Medusa now has our answer for the session (completion waits for Medusa to write it). */
+  protected async answered(row: LedgerRow, sessionId: string): Promise<MpesaPaymentView> {
+    const now = this.now()
+    // Only for the session the row belongs to: a refused or moved push has nothing to wait for.
+    if (row.payment_session_id === sessionId) {
+      await this.ledger_.markSessionAnswered(row.id, sessionId, now)
+    }
+    return this.toView(row)
   }
 
   // ---------------------------------------------------------------- callbacks
@@ -394,6 +419,38 @@ export default class MpesaModuleService {
   async claimCompletion(transactionId: string): Promise<MpesaPaymentView | null> {
     const row = await this.completion_.claim(transactionId)
     return row ? this.toView(row) : null
+  }
+
+  /**
+   * Whether Medusa has finished writing the payment session the completion
+   * would authorize (see session-readiness.ts); `session` is what Medusa
+   * returned for it, parsed here.
+   */
+  async completionReadiness(transactionId: string, session: unknown): Promise<SessionReadiness | null> {
+    const row = await this.ledger_.findById(transactionId)
+    const parsed = sessionSnapshotSchema.safeParse(session)
+    if (!row || !parsed.success) return null
+    return sessionReadiness(row, parsed.data, this.now(), this.getConfig().requestTimeoutMs)
+  }
+
+  /** Hands a completion back to the sweep for a later try without counting it as a failure (nothing was attempted). */
+  async deferCompletion(transactionId: string, at: Date): Promise<void> {
+    await this.ledger_.patch(transactionId, { completion_locked_until: null, next_completion_at: at }, this.now())
+  }
+
+  /** The money's session changed under a completion attempt: give the lease back and start again with the new owner. */
+  async retryCompletionNow(transactionId: string): Promise<void> {
+    await this.releaseCompletion(transactionId)
+    await this.emit(MPESA_PAYMENT_CAPTURED, transactionId)
+  }
+
+  /**
+   * Whether a Medusa refund of this whole payment now would be answered without moving money
+   * (refunds/completion-rollback-guard.ts); the plugin asks before it voids a Medusa payment itself.
+   */
+  async refundWouldBeKeptForCompletion(transactionId: string, medusaAmount: BigNumberInput): Promise<boolean> {
+    const row = await this.ledger_.findById(transactionId)
+    return !!row && (await isCompletionRollbackRefund(this.ctx_, row, toWholeShillings(medusaAmount).whole))
   }
 
   /** Gives a completion lease back without counting an attempt (a workflow compensating). */

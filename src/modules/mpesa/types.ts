@@ -57,6 +57,9 @@ export type LedgerRow = {
   attached_at: Date | null
   attach_requested_at: Date | null
   refund_hold_at: Date | null
+  /** the session our provider last answered Medusa's create for, and when (see session-readiness.ts) */
+  answered_session_id: string | null
+  session_answered_at: Date | null
   created_at: Date
   updated_at: Date
 }

@@ -1,7 +1,13 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type MpesaModuleService from "../../modules/mpesa/service"
 
-export type ClaimedCompletion = { transaction_id: string; session_id: string; amount: string } | null
+export type ClaimedCompletion = {
+  transaction_id: string
+  session_id: string
+  /** the ledger's record of the session's payment collection (the session itself may be deleted meanwhile) */
+  payment_collection_id: string | null
+  amount: string
+} | null
 
 /**
  * Leases a paid payment for completion so the capture subscriber and the
@@ -18,7 +24,7 @@ export const claimMpesaCompletionStep = createStep(
     }
     const amount = (await mpesa.medusaAmountFor(view.transaction_id)) ?? String(view.amount)
     return new StepResponse<ClaimedCompletion, string | null>(
-      { transaction_id: view.transaction_id, session_id: view.session_id, amount },
+      { transaction_id: view.transaction_id, session_id: view.session_id, payment_collection_id: view.payment_collection_id, amount },
       view.transaction_id
     )
   },

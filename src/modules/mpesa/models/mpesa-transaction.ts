@@ -74,6 +74,10 @@ const MpesaTransaction = model
     attach_requested_at: model.dateTime().nullable(),
     // A refund was opened while the payment had no order: no order is made from it any more.
     refund_hold_at: model.dateTime().nullable(),
+    // Our provider answered Medusa's create of this session at this time; Medusa writes that answer
+    // onto its session right after, and completion waits for that write (issue 14, 1.4).
+    answered_session_id: model.text().nullable(),
+    session_answered_at: model.dateTime().nullable(),
   })
   .indexes([
     // Unique while set (PostgreSQL unique indexes let any number of NULLs through).
@@ -98,6 +102,12 @@ const MpesaTransaction = model
       on: ["payment_collection_id", "amount"],
       where:
         "status <> 'paid' and payment_session_id is not null and session_closed_at is null and completed_at is null and deleted_at is null",
+    },
+    // Every new payment session asks whether its collection's money is already paid (no second prompt).
+    {
+      name: "IDX_mpesa_transaction_paid_open_collection",
+      on: ["payment_collection_id", "amount"],
+      where: "status = 'paid' and unmatched = false and completed_at is null and deleted_at is null",
     },
     // Every new payment session asks whether an admin attached unmatched money to its collection.
     { on: ["attach_collection_id"], where: "attach_collection_id is not null and deleted_at is null" },

@@ -4,6 +4,7 @@ import type { LedgerRow, RefundRow } from "../types"
 import { OPEN_REFUND_STATUSES } from "../types"
 import { kes } from "./desk-rules"
 import { ReversalDesk } from "./reversal-desk"
+import { keepMoneyForCompletionRetry } from "./completion-rollback-guard"
 
 /**
  * The module's refund rules, for Medusa's refund flow and the admin:
@@ -28,6 +29,9 @@ export class Refunds {
   }
 
   async refundFromMedusa(input: { payment: LedgerRow; amount: number; medusaRefundId: string }): Promise<RefundRow> {
+    // Medusa's own cart-completion rollback asking for money the plugin still means to make an order from.
+    const kept = await keepMoneyForCompletionRetry(this.ctx, input)
+    if (kept) return kept
     const { payment, amount, medusaRefundId } = input
     const now = this.ctx.now()
     const mine = await this.ctx.refunds.findByMedusaRefundId(medusaRefundId)

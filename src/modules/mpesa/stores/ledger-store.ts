@@ -529,6 +529,68 @@ export class LedgerStore {
       .update({ attach_collection_id: null, attach_requested_at: null, updated_at: now })
   }
 
+  // ------------------------------------------------------------ completion races (issue 14, 1.4)
+
+  /** Our provider answered Medusa's create of `sessionId` now (Medusa writes the answer onto its session next). */
+  async markSessionAnswered(id: string, sessionId: string, now: Date): Promise<void> {
+    await this.db()(TABLE).where({ id }).update({ answered_session_id: sessionId, session_answered_at: now, updated_at: now })
+  }
+
+  /**
+   * A new session of a payment collection whose money is already paid and
+   * still waiting for its order (a second Pay press, Medusa re-creating the
+   * session in a rollback) takes that money instead of a new prompt: the
+   * cart is paid once. Compare-and-set, so the money goes to one session.
+   * The completion lease is left alone: an attempt in flight for the old
+   * session finishes, sees the new owner and hands over.
+   */
+  async takePaidForCollection(collectionId: string, sessionId: string, amount: number, now: Date): Promise<LedgerRow | null> {
+    const candidate = this.table()
+      .select("id")
+      .where({ payment_collection_id: collectionId, status: "paid", unmatched: false, amount, refunded_amount: 0 })
+      .whereNull("completed_at")
+      .whereNotNull("payment_session_id")
+      .whereNot("payment_session_id", sessionId)
+      .orderBy("settled_at", "asc")
+      .limit(1)
+    const rows = (await this.db()(TABLE)
+      .whereIn("id", candidate)
+      .where({ status: "paid", unmatched: false })
+      .whereNull("completed_at")
+      // Medusa retrying the call for a session that already owns a push: that push stays its own.
+      .whereNotExists(this.table().select("id").where({ payment_session_id: sessionId }))
+      .update({ payment_session_id: sessionId, session_closed_at: null, next_completion_at: now, updated_at: now })
+      .returning("*")) as LedgerRow[]
+    return rows[0] ?? null
+  }
+
+  /**
+   * The order Medusa made for a payment collection, if it exists now: through
+   * its cart (cart_payment_collection -> order_cart) or the order it belongs
+   * to (order_payment_collection). Reads Medusa's link tables directly: the
+   * module has no access to Medusa's query, and links an order rollback
+   * dismissed (or an order it deleted) do not count.
+   */
+  async medusaOrderForCollection(collectionId: string): Promise<string | null> {
+    const db = this.db()
+    const viaCart = await db("cart_payment_collection as cpc")
+      .join("order_cart as oc", "oc.cart_id", "cpc.cart_id")
+      .join("order as o", "o.id", "oc.order_id")
+      .where("cpc.payment_collection_id", collectionId)
+      .whereNull("cpc.deleted_at")
+      .whereNull("oc.deleted_at")
+      .whereNull("o.deleted_at")
+      .first("o.id")
+    if (viaCart) return (viaCart as { id: string }).id
+    const viaOrder = await db("order_payment_collection as opc")
+      .join("order as o", "o.id", "opc.order_id")
+      .where("opc.payment_collection_id", collectionId)
+      .whereNull("opc.deleted_at")
+      .whereNull("o.deleted_at")
+      .first("o.id")
+    return (viaOrder as { id: string } | undefined)?.id ?? null
+  }
+
   /** Paid rows whose completion is due (first try or a retry after back-off), oldest first. */
   async findDueForCompletion(now: Date, limit: number): Promise<LedgerRow[]> {
     return (await this.table()
