@@ -549,6 +549,8 @@ export class LedgerStore {
       .select("id")
       .where({ payment_collection_id: collectionId, status: "paid", unmatched: false, amount, refunded_amount: 0 })
       .whereNull("completed_at")
+      // Money the desk is returning makes no order (and pays no new session).
+      .whereNull("refund_hold_at")
       .whereNotNull("payment_session_id")
       .whereNot("payment_session_id", sessionId)
       .orderBy("settled_at", "asc")
@@ -557,6 +559,7 @@ export class LedgerStore {
       .whereIn("id", candidate)
       .where({ status: "paid", unmatched: false })
       .whereNull("completed_at")
+      .whereNull("refund_hold_at")
       // Medusa retrying the call for a session that already owns a push: that push stays its own.
       .whereNotExists(this.table().select("id").where({ payment_session_id: sessionId }))
       .update({ payment_session_id: sessionId, session_closed_at: null, next_completion_at: now, updated_at: now })
