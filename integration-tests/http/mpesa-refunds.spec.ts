@@ -4,7 +4,6 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { createOrderPaymentCollectionWorkflow } from "@medusajs/medusa/core-flows"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import { resultUrl } from "../../src/modules/mpesa/callbacks/result-url"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { adminToken } from "../helpers/admin-auth"
@@ -209,7 +208,7 @@ medusaIntegrationTestRunner({
       const db = container().resolve(ContainerRegistrationKeys.PG_CONNECTION)
       const row = await db("mpesa_refund").where({ id: failed.id }).first()
       const late = await api.post(
-        new URL(resultUrl(mpesa.getConfig(), "reversal", failed.id)).pathname,
+        new URL(sim.callbacks().find((c) => c.kind === "reversal")!.url).pathname,
         {
           Result: {
             ResultType: 0,
@@ -506,7 +505,7 @@ medusaIntegrationTestRunner({
       const order = await paidOrder()
       expect((await refund(order.paymentId, CART_TOTAL)).status).toBe(200)
       const [r] = await refundsOf(order.transactionId)
-      const url = new URL(resultUrl(mpesa.getConfig(), "reversal", r.id))
+      const url = new URL(sim.callbacks().find((c) => c.kind === "reversal")!.url)
       const forged = await api.post(url.pathname.replace(/\/[^/]+$/, "/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), {}, { validateStatus: () => true })
       expect(forged.status).toBe(404)
       const otherKind = await api.post(url.pathname.replace("/reversal/", "/status/"), {}, { validateStatus: () => true })

@@ -1,5 +1,6 @@
 import { defineMiddlewares, validateAndTransformBody } from "@medusajs/framework/http"
 import {
+  AdminAddMpesaReceipt,
   AdminAttachMpesaPayment,
   AdminCheckMpesaRefund,
   AdminCloseMpesaRefund,
@@ -37,6 +38,11 @@ export default defineMiddlewares({
       matcher: "/admin/mpesa/transactions/:id/refund-outside",
       methods: ["POST"],
       middlewares: [validateAndTransformBody(AdminRecordOutsideRefund)],
+    },
+    {
+      matcher: "/admin/mpesa/transactions/:id/receipt",
+      methods: ["POST"],
+      middlewares: [validateAndTransformBody(AdminAddMpesaReceipt)],
     },
     {
       matcher: "/admin/mpesa/refunds/:id/check",

@@ -84,6 +84,7 @@ function actions(row: LedgerRow, refunds: RefundRow[]): PaymentActions {
       outsideRule(state, 1, "\u0000") === null ? Math.max(0, paidAmount(row) - (row.refunded_amount ?? 0)) : 0,
     // A reversal still waiting for M-Pesa: check it again now, or close it as returned (Org portal).
     open_reversal_id: waiting?.id ?? null,
+    add_receipt: row.status === "paid" && !row.mpesa_receipt_number && (row.refunded_amount ?? 0) < paidAmount(row),
   }
 }
 

@@ -42,13 +42,14 @@ export class CallbackInbox {
   }
 
   /**
-   * Stores Daraja's asynchronous answer about one of our refunds (Reversal or
-   * Transaction Status result, or a queue timeout) before it is acknowledged.
+   * Stores Daraja's asynchronous answer to one of our requests (Reversal or
+   * Transaction Status result, or a queue timeout) before it is
+   * acknowledged, bound to the request its signed Result URL names.
    */
   async recordResult(input: {
     payload: unknown
     sourceIp: string | null
-    refundId: string
+    requestId: string
     kind: ResultInboxKind
   }): Promise<{ id: string; valid: boolean }> {
     let resultCode: string | null = null
@@ -58,13 +59,14 @@ export class CallbackInbox {
     } catch (e) {
       note = e instanceof Error ? e.message : "unreadable result"
     }
-    const refund = await this.ctx.refunds.findById(input.refundId)
+    const request = await this.ctx.requests.findById(input.requestId)
     const row = await this.ctx.callbacks.insert({
       kind: input.kind,
-      refund_id: input.refundId,
+      request_id: input.requestId,
+      refund_id: request?.refund_id ?? null,
       payload: input.payload,
       source_ip: input.sourceIp,
-      transaction_id: refund?.transaction_id ?? null,
+      transaction_id: request?.transaction_id ?? null,
       checkout_request_id: null,
       merchant_request_id: null,
       result_code: resultCode,

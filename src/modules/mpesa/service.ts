@@ -22,10 +22,12 @@ import type { SettlementContext } from "./settlement-context"
 import { CallbackStore } from "./stores/callback-store"
 import { LedgerStore, type PaidSettlement } from "./stores/ledger-store"
 import { RefundStore } from "./stores/refund-store"
+import { RequestStore } from "./stores/request-store"
 import { Refunds } from "./refunds/refunds"
 import { MoneyDesk } from "./refunds/money-desk"
 import { isCompletionRollbackRefund } from "./refunds/completion-rollback-guard"
 import { RefundResultApplication } from "./refunds/result-application"
+import { ReceiptChecks, type ReceiptCheckView } from "./refunds/receipt-checks"
 import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
 import type { ResultInboxKind } from "./callbacks/result-url"
 import { toWholeShillings } from "./amount"
@@ -103,6 +105,7 @@ export default class MpesaModuleService {
       refunds: this.refundStore_,
       desk: this.desk_,
       callbacks: this.callbacks_,
+      requests: new RequestStore(db),
       logger: this.logger_,
       config: () => this.getConfig(),
       daraja: () => this.daraja(),
@@ -515,8 +518,8 @@ export default class MpesaModuleService {
 
   // ---------------------------------------------------------------- refunds
 
-  /** Stores Daraja's answer about one of our refunds before it is acknowledged (see CallbackInbox.recordResult). */
-  async recordResult(input: { payload: unknown; sourceIp: string | null; refundId: string; kind: ResultInboxKind }) {
+  /** Stores Daraja's answer to one of our requests before it is acknowledged (see CallbackInbox.recordResult). */
+  async recordResult(input: { payload: unknown; sourceIp: string | null; requestId: string; kind: ResultInboxKind }) {
     return this.inbox_.recordResult(input)
   }
 
@@ -600,6 +603,21 @@ export default class MpesaModuleService {
   /** Closes an unconfirmed reversal as returned (the admin saw it in the Org portal); counted as refunded. */
   async closeReversalAsReturned(refundId: string, actor: string, note: string): Promise<RefundView> {
     return toRefundView(await this.refunds_.closeAsReturned({ refundId, actor, note }))
+  }
+
+  /**
+   * The admin's "Add receipt" for a payment confirmed by a status query: the
+   * receipt is checked with Transaction Status (it exists, to this shortcode,
+   * for the amount paid) before it goes on the payment; waits reversalWaitMs.
+   */
+  async addReceipt(transactionId: string, receipt: string, actor: string): Promise<ReceiptCheckView> {
+    await this.configRuntime().refresh(true)
+    return new ReceiptChecks(this.ctx_).add({ transactionId, receipt, actor })
+  }
+
+  /** The newest receipt check of a payment (null: none asked). */
+  async latestReceiptCheck(transactionId: string): Promise<ReceiptCheckView | null> {
+    return new ReceiptChecks(this.ctx_).latest(transactionId)
   }
 
   /** Marks unmatched money as going to a cart's payment collection; the next session created there takes it. */

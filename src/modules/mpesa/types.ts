@@ -77,6 +77,8 @@ export type CallbackRow = {
   id: string
   kind: CallbackKind
   refund_id: string | null
+  /** the Daraja request (mpesa_daraja_request) whose signed Result URL this was posted to */
+  request_id: string | null
   checkout_request_id: string | null
   merchant_request_id: string | null
   result_code: string | null
@@ -162,3 +164,26 @@ export type RefundRow = {
 
 /** Which of Daraja's asynchronous answers a stored callback is. */
 export type CallbackKind = "stk" | "reversal_result" | "reversal_timeout" | "status_result" | "status_timeout"
+
+export type DarajaRequestPurpose = "reversal" | "reversal_status" | "receipt_status"
+export type DarajaRequestStatus = "sent" | "accepted" | "answered" | "failed"
+
+/** An asynchronous Daraja request of ours, as stored (mpesa_daraja_request). */
+export type DarajaRequestRow = {
+  id: string
+  purpose: DarajaRequestPurpose
+  status: DarajaRequestStatus
+  transaction_id: string
+  refund_id: string | null
+  receipt: string | null
+  originator_conversation_id: string | null
+  conversation_id: string | null
+  result_code: string | null
+  result_desc: string | null
+  outcome: "verified" | "rejected" | null
+  reason: string | null
+  requested_by: string | null
+  answered_at: Date | null
+  created_at: Date
+  updated_at: Date
+}

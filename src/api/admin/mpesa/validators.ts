@@ -82,6 +82,17 @@ export const AdminRecordOutsideRefund = z
   })
   .strict()
 
+/** "Add receipt" for a payment confirmed by a status query (which carries none). */
+export const AdminAddMpesaReceipt = z
+  .object({
+    receipt: z
+      .string({ error: "receipt is required: the M-Pesa receipt number from the Org portal or the shopper's SMS" })
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z0-9]{10}$/, "receipt must be an M-Pesa receipt number, ten letters and digits (e.g. UBQ7XK2P4M)"),
+  })
+  .strict()
+
 /** "Check again" for a reversal M-Pesa has not confirmed: nothing to say. */
 export const AdminCheckMpesaRefund = z.object({}).strict()
 
@@ -99,4 +110,5 @@ export const AdminCloseMpesaRefund = z
 export type AdminReverseMpesaPaymentType = z.infer<typeof AdminReverseMpesaPayment>
 export type AdminAttachMpesaPaymentType = z.infer<typeof AdminAttachMpesaPayment>
 export type AdminRecordOutsideRefundType = z.infer<typeof AdminRecordOutsideRefund>
+export type AdminAddMpesaReceiptType = z.infer<typeof AdminAddMpesaReceipt>
 export type AdminCloseMpesaRefundType = z.infer<typeof AdminCloseMpesaRefund>

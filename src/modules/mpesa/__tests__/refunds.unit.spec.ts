@@ -9,19 +9,19 @@ import { MINIMAL_OPTIONS } from "./fixtures"
 const options = parseMpesaOptions(MINIMAL_OPTIONS)
 
 describe("Result URLs (Reversal / Transaction Status)", () => {
-  const refundId = "mpesarf_01JABCDEFGHJKMNPQRSTVWXYZ0"
+  const requestId = "mpesarq_01JABCDEFGHJKMNPQRSTVWXYZ0"
 
-  it("name one refund and one kind of answer, and never carry the secret or the word mpesa", () => {
-    const url = resultUrl(options, "reversal", refundId)
+  it("name one request and one kind of answer, and never carry the secret or the word mpesa", () => {
+    const url = resultUrl(options, "reversal", requestId)
     expect(url).toMatch(/^https:\/\/shop\.example\.co\.ke\/hooks\/lipa\/result\/reversal\/01JABCDEFGHJKMNPQRSTVWXYZ0\/[A-Za-z0-9_-]{32}$/)
     expect(url).not.toMatch(/mpesa/i)
     expect(url).not.toContain(options.callbackSecret)
     const [, , , , , , kind, ref, sig] = url.split("/")
-    expect(verifyResultPath(options.callbackSecret, kind, ref, sig)).toEqual({ refundId, kind: "reversal_result" })
+    expect(verifyResultPath(options.callbackSecret, kind, ref, sig)).toEqual({ requestId, kind: "reversal_result" })
   })
 
-  it("refuse a signature made for another kind, another refund or another secret", () => {
-    const [, , , , , , , ref, sig] = resultUrl(options, "reversal", refundId).split("/")
+  it("refuse a signature made for another kind, another request or another secret", () => {
+    const [, , , , , , , ref, sig] = resultUrl(options, "reversal", requestId).split("/")
     expect(verifyResultPath(options.callbackSecret, "status", ref, sig)).toBeNull()
     expect(verifyResultPath(options.callbackSecret, "reversal", "01JABCDEFGHJKMNPQRSTVWXYZ1", sig)).toBeNull()
     expect(verifyResultPath("another-secret-value-0123456789", "reversal", ref, sig)).toBeNull()
@@ -84,7 +84,7 @@ describe("admin actions on a paid payment", () => {
     ({ id: "mpesarf_1", transaction_id: "mpesatx_1", kind: "reversal", status: "requested", amount: 1700, created_at: new Date(), ...r }) as RefundRow
 
   it("unmatched money: reverse, attach or record a refund made outside", () => {
-    expect(toAdminTransactionView(base).actions).toEqual({ reverse: true, attach: true, record_outside_max: 1700, open_reversal_id: null })
+    expect(toAdminTransactionView(base).actions).toEqual({ reverse: true, attach: true, record_outside_max: 1700, open_reversal_id: null, add_receipt: false })
   })
 
   it("while a reversal is on its way, or after it: nothing else", () => {
@@ -98,12 +98,13 @@ describe("admin actions on a paid payment", () => {
       attach: true,
       record_outside_max: 1700,
       open_reversal_id: null,
+      add_receipt: false,
     })
   })
 
   it("an order's payment: only a refund made outside, up to what is left; none while its order is being created", () => {
     const order = { ...base, unmatched: false, completed_at: new Date(), refunded_amount: 500 } as LedgerRow
-    expect(toAdminTransactionView(order).actions).toEqual({ reverse: false, attach: false, record_outside_max: 1200, open_reversal_id: null })
+    expect(toAdminTransactionView(order).actions).toEqual({ reverse: false, attach: false, record_outside_max: 1200, open_reversal_id: null, add_receipt: false })
     expect(toAdminTransactionView({ ...order, completed_at: null }).actions.record_outside_max).toBe(0)
   })
 
@@ -112,6 +113,12 @@ describe("admin actions on a paid payment", () => {
     expect(toAdminTransactionView(stuck).actions).toMatchObject({ reverse: true, attach: false, record_outside_max: 1700 })
     const running = { ...stuck, completion_locked_until: new Date(Date.now() + 60_000) } as LedgerRow
     expect(toAdminTransactionView(running).actions).toMatchObject({ reverse: false, record_outside_max: 0 })
+  })
+
+  it("confirmed by a status query (no receipt): Add receipt and Record outside, never Reverse", () => {
+    const queried = { ...base, unmatched: false, completed_at: new Date(), mpesa_receipt_number: null } as LedgerRow
+    expect(toAdminTransactionView(queried).actions).toMatchObject({ reverse: false, add_receipt: true, record_outside_max: 1700 })
+    expect(toAdminTransactionView({ ...queried, refunded_amount: 1700 }).actions.add_receipt).toBe(false)
   })
 
   it("while an admin attaches the money to a cart: no Reverse and no Record outside (one decision per shilling)", () => {

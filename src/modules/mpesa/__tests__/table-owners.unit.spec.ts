@@ -11,6 +11,7 @@ const SRC = path.join(__dirname, "../../..")
 const OWNERS: Record<string, string> = {
   mpesa_transaction: "modules/mpesa/stores/ledger-store.ts",
   mpesa_refund: "modules/mpesa/stores/refund-store.ts",
+  mpesa_daraja_request: "modules/mpesa/stores/request-store.ts",
 }
 
 function files(dir: string): string[] {

@@ -14,6 +14,8 @@ const MpesaCallback = model
     kind: model.enum(["stk", "reversal_result", "reversal_timeout", "status_result", "status_timeout"]).default("stk"),
     // The refund (mpesa_refund) a Result URL names.
     refund_id: model.text().nullable(),
+    // The Daraja request (mpesa_daraja_request) whose signed Result URL it was posted to.
+    request_id: model.text().nullable(),
     checkout_request_id: model.text().nullable(),
     merchant_request_id: model.text().nullable(),
     result_code: model.text().nullable(),

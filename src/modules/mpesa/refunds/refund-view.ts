@@ -52,6 +52,8 @@ export type PaymentActions = {
   record_outside_max: number
   /** a reversal still waiting for M-Pesa's answer: "Check again" or "Close as returned" act on it */
   open_reversal_id: string | null
+  /** paid, confirmed by a status query, so without a receipt: "Add receipt" (checked with M-Pesa) makes it reversible */
+  add_receipt: boolean
 }
 
 

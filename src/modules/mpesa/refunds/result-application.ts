@@ -2,20 +2,31 @@ import { parseResultCallback, type DarajaResult } from "../../../lib/daraja"
 import type { CallbackDecision } from "../callback-application"
 import { MPESA_REFUND_SETTLED } from "../events"
 import type { SettlementContext } from "../settlement-context"
-import type { CallbackRow, CallbackStatus, LedgerRow, RefundRow } from "../types"
+import type { CallbackRow, CallbackStatus, DarajaRequestRow, LedgerRow, RefundRow } from "../types"
 import { OPEN_REFUND_STATUSES } from "../types"
 import { reversalFailureReason } from "./refund-reasons"
+import { ReceiptCheckApplication } from "./receipt-check-application"
+
+/** How long an answer that beat its request's acknowledgement waits for the ids to be stored. */
+const ACK_WAIT_MS = 3_000
+const ACK_POLL_MS = 100
 
 /**
- * Applies Daraja's asynchronous answers about one of our reversals (stored
- * in the callback inbox, bound to the refund its signed Result URL names).
- * The trust rules: a success must echo our request (its conversation), the
- * payment's receipt and the refund's amount, or it is treated as doubtful
- * and confirmed with Transaction Status; a queue timeout is doubtful too.
- * Every write is a guarded transition, so duplicates change nothing.
+ * Applies Daraja's asynchronous answers to our requests (stored in the
+ * callback inbox, bound to the request its signed Result URL names). The
+ * trust rules: an answer counts only when it carries the
+ * OriginatorConversationID and ConversationID Daraja gave that very request
+ * (a forged or replayed body changes nothing and is kept as suspicious); a
+ * reversal success must also name the payment's receipt and the refund's
+ * amount, or Transaction Status decides; a queue timeout is doubtful. Every
+ * write is a guarded transition, so duplicates change nothing.
  */
 export class RefundResultApplication {
-  constructor(private readonly ctx: SettlementContext) {}
+  private readonly receipts: ReceiptCheckApplication
+
+  constructor(private readonly ctx: SettlementContext) {
+    this.receipts = new ReceiptCheckApplication(ctx)
+  }
 
   async apply(cb: CallbackRow): Promise<CallbackDecision> {
     let result: DarajaResult
@@ -24,9 +35,23 @@ export class RefundResultApplication {
     } catch (e) {
       return done("invalid", e instanceof Error ? e.message : "unreadable result")
     }
-    const refund = cb.refund_id ? await this.ctx.refunds.findById(cb.refund_id) : null
+    const request = cb.request_id ? await this.acknowledged(cb.request_id) : null
+    if (!request) return done("suspicious", "no such request")
+    if (!request.originator_conversation_id || !request.conversation_id) {
+      return request.status === "sent"
+        ? { final: false, note: "waiting for Daraja's acknowledgement of the request", transaction_id: request.transaction_id }
+        : done("suspicious", "an answer to a request Daraja never acknowledged: its conversation cannot be checked")
+    }
+    if (result.originatorConversationId !== request.originator_conversation_id || result.conversationId !== request.conversation_id) {
+      this.ctx.logger.warn(`M-Pesa: result ${cb.id} names another conversation than request ${request.id}; kept, nothing changed`)
+      return done("suspicious", "answer names another conversation than the request it was posted for; nothing changed")
+    }
+    if (request.purpose === "receipt_status") return this.receipts.apply(cb, request, result)
+
+    const refund = request.refund_id ? await this.ctx.refunds.findById(request.refund_id) : null
     const payment = refund ? await this.ctx.ledger.findById(refund.transaction_id) : null
     if (!refund || !payment) return done("suspicious", "no such refund")
+    await this.ctx.requests.answer(request.id, { result_code: result.resultCode, result_desc: result.resultDesc }, this.ctx.now())
     if (!OPEN_REFUND_STATUSES.includes(refund.status)) {
       return this.afterSettled(cb, refund, result, payment)
     }
@@ -46,12 +71,18 @@ export class RefundResultApplication {
     }
   }
 
+  /** The request, once Daraja's acknowledgement is stored (an answer can beat it by milliseconds). */
+  private async acknowledged(requestId: string): Promise<DarajaRequestRow | null> {
+    const deadline = Date.now() + ACK_WAIT_MS
+    for (;;) {
+      const request = await this.ctx.requests.findById(requestId)
+      if (!request || request.status !== "sent" || Date.now() >= deadline) return request
+      await new Promise((r) => setTimeout(r, ACK_POLL_MS))
+    }
+  }
+
   private async reversalResult(refund: RefundRow, payment: LedgerRow, result: DarajaResult): Promise<CallbackDecision> {
     const now = this.ctx.now()
-    if (!sameConversation(refund, result)) {
-      await this.doubtful(refund, "A reversal result naming another request arrived; confirming with Transaction Status.")
-      return done("suspicious", "reversal result for another conversation", payment)
-    }
     const ids = conversationIds(result)
     if (result.resultCode === "0") {
       const original = result.parameters.OriginalTransactionID
@@ -90,6 +121,11 @@ export class RefundResultApplication {
   private async statusResult(refund: RefundRow, payment: LedgerRow, result: DarajaResult): Promise<CallbackDecision> {
     const now = this.ctx.now()
     const status = String(result.parameters.TransactionStatus ?? "")
+    const about = result.parameters.OriginatorConversationID
+    if (about !== undefined && String(about) !== refund.originator_conversation_id) {
+      // An answer to our check, but about another transaction than the reversal we asked after.
+      return done("suspicious", "Transaction Status answered about another request than this reversal", payment)
+    }
     if (result.resultCode === "0" && /^completed$/i.test(status)) {
       const receipt = result.parameters.ReceiptNo
       const settled = await this.ctx.desk.completeRefund(
@@ -151,12 +187,6 @@ export class RefundResultApplication {
     this.ctx.logger.info(`M-Pesa: refund ${refund.id} ${verb} (KES ${refund.amount})`)
     await this.ctx.emit(MPESA_REFUND_SETTLED, refund.id)
   }
-}
-
-function sameConversation(refund: RefundRow, result: DarajaResult): boolean {
-  // Unknown until Daraja acknowledged the request: the signed URL is all we can check then.
-  if (!refund.originator_conversation_id && !refund.conversation_id) return true
-  return result.originatorConversationId === refund.originator_conversation_id || result.conversationId === refund.conversation_id
 }
 
 function conversationIds(result: DarajaResult) {

@@ -126,36 +126,53 @@ export class ReversalDesk {
       await this.send(refund, payment, credentials)
       return
     }
-    await this.ctx.daraja().transactionStatus({
-      ...credentials,
-      originalConversationId: refund.originator_conversation_id,
-      partyA: config.shortcode,
-      identifierType: "4",
-      resultUrl: resultUrl(config, "status", refund.id),
-      queueTimeOutUrl: resultUrl(config, "status-timeout", refund.id),
-      remarks: "Reversal check",
-    })
+    // Its own request row and signed URL: only an answer carrying this check's conversation ids is applied.
+    const request = await this.ctx.requests.open({ purpose: "reversal_status", transactionId: payment.id, refundId: refund.id, now })
+    try {
+      const accepted = await this.ctx.daraja().transactionStatus({
+        ...credentials,
+        originalConversationId: refund.originator_conversation_id,
+        partyA: config.shortcode,
+        identifierType: "4",
+        resultUrl: resultUrl(config, "status", request.id),
+        queueTimeOutUrl: resultUrl(config, "status-timeout", request.id),
+        remarks: "Reversal check",
+      })
+      await this.ctx.requests.accept(request.id, conversation(accepted), this.ctx.now())
+    } catch (e) {
+      // A read: the next check asks again with a new request; this one can never be answered.
+      await this.ctx.requests.fail(request.id, `not accepted: ${errorSummary(e)}`, this.ctx.now())
+      throw e
+    }
   }
 
   private async send(refund: RefundRow, payment: LedgerRow, credentials: InitiatorCredentials): Promise<RefundRow> {
     const config = this.ctx.config()
     const receipt = payment.mpesa_receipt_number
     if (!receipt) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, "This payment has no M-Pesa receipt number to reverse.")
+    const request = await this.ctx.requests.open({
+      purpose: "reversal",
+      transactionId: payment.id,
+      refundId: refund.id,
+      requestedBy: refund.requested_by,
+      now: this.ctx.now(),
+    })
     try {
       const accepted = await this.ctx.daraja().reversal({
         ...credentials,
         transactionId: receipt,
         amount: refund.amount,
         receiverParty: config.shortcode,
-        resultUrl: resultUrl(config, "reversal", refund.id),
-        queueTimeOutUrl: resultUrl(config, "reversal-timeout", refund.id),
+        resultUrl: resultUrl(config, "reversal", request.id),
+        queueTimeOutUrl: resultUrl(config, "reversal-timeout", request.id),
         remarks: "Refund",
         occasion: payment.account_reference,
       })
       const now = this.ctx.now()
+      await this.ctx.requests.accept(request.id, conversation(accepted), now)
       const moved = await this.ctx.refunds.markRequested(
         refund.id,
-        { originator_conversation_id: accepted.originatorConversationId, conversation_id: accepted.conversationId },
+        conversation(accepted),
         new Date(now.getTime() + config.reversalCheckAfterMs),
         now
       )
@@ -166,13 +183,21 @@ export class ReversalDesk {
       if (classifyDarajaError(e, { idempotent: false }) === "fail") {
         const reason = `M-Pesa refused the reversal request: ${darajaMessage(e)}`
         this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} refused: ${errorSummary(e)}`)
+        await this.ctx.requests.fail(request.id, reason, now)
         return (await this.ctx.refunds.fail(refund.id, { reason }, now)) ?? refund
       }
       this.ctx.logger.warn(`M-Pesa: reversal ${refund.id} outcome unknown: ${errorSummary(e)}`)
+      // Its conversation ids are unknown, so no answer to it can be matched: the sweep sends it again
+      // (Daraja refuses a second reversal of one receipt, R000001, which settles it either way).
+      await this.ctx.requests.fail(request.id, "Daraja's answer to the request never arrived", now)
       const reason = "Daraja's answer to the reversal request never arrived; checking with M-Pesa."
       return (await this.ctx.refunds.markUnknown(refund.id, reason, new Date(now.getTime() + config.reversalCheckAfterMs), now)) ?? refund
     }
   }
+}
+
+function conversation(accepted: { originatorConversationId: string; conversationId: string }) {
+  return { originator_conversation_id: accepted.originatorConversationId, conversation_id: accepted.conversationId }
 }
 
 function darajaMessage(e: unknown): string {

@@ -10,6 +10,7 @@ export class CallbackStore {
   async insert(row: {
     kind?: CallbackKind
     refund_id?: string | null
+    request_id?: string | null
     payload: unknown
     source_ip: string | null
     transaction_id: string | null

@@ -357,6 +357,20 @@ export class LedgerStore {
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
+  /**
+   * The receipt an admin added to a payment confirmed by a status query (checked with Transaction Status
+   * first, see refunds/receipt-check-application.ts). Never replaces one; throws a unique violation when
+   * the receipt is already another payment's.
+   */
+  async addVerifiedReceipt(id: string, receipt: string, now: Date): Promise<LedgerRow | null> {
+    const rows = await this.db()(TABLE)
+      .where({ id, status: "paid" })
+      .whereNull("mpesa_receipt_number")
+      .update({ mpesa_receipt_number: receipt, updated_at: now })
+      .returning("*")
+    return (rows[0] as LedgerRow | undefined) ?? null
+  }
+
   async flag(id: string, reason: string, now: Date): Promise<void> {
     await this.db()(TABLE)
       .where({ id })

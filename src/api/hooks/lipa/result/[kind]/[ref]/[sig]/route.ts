@@ -7,11 +7,11 @@ import { callbackSourceIp, isAllowedSource } from "../../../../stk/[ref]/[sig]/c
 
 /**
  * Daraja's asynchronous answers to our Reversal and Transaction Status
- * requests: POST {callbackBaseUrl}/hooks/lipa/result/{kind}/{refund}/{signature},
- * one URL per refund and kind (ResultURL / QueueTimeOutURL; see
+ * requests: POST {callbackBaseUrl}/hooks/lipa/result/{kind}/{request}/{signature},
+ * one URL per request and kind (ResultURL / QueueTimeOutURL; see
  * modules/mpesa/callbacks/result-url.ts). Same order of work as the STK
  * callback: signature (constant time), optional source IP, persist the raw
- * body bound to that refund, acknowledge, then process asynchronously.
+ * body bound to that request, acknowledge, then process asynchronously.
  */
 export const AUTHENTICATE = false
 
@@ -31,7 +31,7 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
     res.status(403).json({ ResultCode: 1, ResultDesc: "Rejected" })
     return
   }
-  const { id, valid } = await mpesa.recordResult({ payload: req.body ?? null, sourceIp, refundId: target.refundId, kind: target.kind })
+  const { id, valid } = await mpesa.recordResult({ payload: req.body ?? null, sourceIp, requestId: target.requestId, kind: target.kind })
   if (!valid) {
     res.status(400).json({ ResultCode: 1, ResultDesc: "Rejected: not a Daraja result" })
     return
