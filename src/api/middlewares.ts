@@ -8,6 +8,7 @@ import {
   AdminReverseMpesaPayment,
   AdminSaveMpesaSettings,
 } from "./admin/mpesa/validators"
+import { mpesaCancelGuard } from "./admin/orders/mpesa-cancel-guard"
 import { mpesaPromptLimit } from "./store/mpesa/prompt-limit-middleware"
 
 export default defineMiddlewares({
@@ -17,6 +18,12 @@ export default defineMiddlewares({
       matcher: "/store/payment-collections/:id/payment-sessions",
       methods: ["POST"],
       middlewares: [mpesaPromptLimit],
+    },
+    {
+      // Medusa's order cancel: refused up front when M-Pesa cannot return the money (Medusa would swallow the failure).
+      matcher: "/admin/orders/:id/cancel",
+      methods: ["POST"],
+      middlewares: [mpesaCancelGuard],
     },
     {
       // Settings -> M-Pesa (admin; authenticated by Medusa like all of /admin).

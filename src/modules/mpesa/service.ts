@@ -26,6 +26,7 @@ import { RequestStore } from "./stores/request-store"
 import { Refunds } from "./refunds/refunds"
 import { MoneyDesk } from "./refunds/money-desk"
 import { isCompletionRollbackRefund } from "./refunds/completion-rollback-guard"
+import { medusaRefundRule } from "./refunds/desk-rules"
 import { RefundResultApplication } from "./refunds/result-application"
 import { ReceiptChecks, type ReceiptCheckView } from "./refunds/receipt-checks"
 import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
@@ -544,6 +545,23 @@ export default class MpesaModuleService {
     }
     const { whole } = toWholeShillings(input.amount)
     return toRefundView(await this.refunds_.refundFromMedusa({ payment, amount: whole, medusaRefundId: input.medusaRefundId }))
+  }
+
+  /**
+   * Why a Medusa refund of `amount` would be refused now (the desk's rules on
+   * the rows as they are), or null. Medusa's order cancel swallows a refund
+   * that fails and cancels the order anyway, leaving the money with nobody
+   * to act on it; the cancel route asks this first (api/admin/orders).
+   * Advisory only: the refund itself is decided again under the row locks.
+   */
+  async medusaRefundRefusal(input: { sessionId?: string; checkoutRequestId?: string; amount: BigNumberInput }): Promise<string | null> {
+    const payment =
+      (input.sessionId ? await this.ledger_.findBySession(input.sessionId) : null) ??
+      (input.checkoutRequestId ? await this.ledger_.findByCheckoutRequestId(input.checkoutRequestId) : null)
+    if (!payment) return null
+    const refunds = await this.refundStore_.listForTransactions([payment.id])
+    const { whole } = toWholeShillings(input.amount)
+    return medusaRefundRule({ payment, refunds, now: this.now() }, whole)?.refused ?? null
   }
 
   /** Reverses unmatched money from the admin; waits up to reversalWaitMs for M-Pesa's result. */
