@@ -156,6 +156,21 @@ export function useRecordOutsideRefund() {
 
 type RefundActionResponse = { refund: RefundView; transaction: MpesaTransaction }
 
+export type ReceiptCheck = { receipt: string; status: "checking" | "verified" | "rejected"; reason: string | null; checked_at: string | null }
+
+/** "Add receipt": M-Pesa's Transaction Status checks the receipt before it goes on the payment (waits up to ~20 s). */
+export function useAddMpesaReceipt() {
+  const invalidate = useInvalidateMpesa()
+  return useMutation({
+    mutationFn: ({ id, receipt }: { id: string; receipt: string }) =>
+      sdk.client.fetch<{ check: ReceiptCheck; transaction: MpesaTransaction }>(`/admin/mpesa/transactions/${id}/receipt`, {
+        method: "POST",
+        body: { receipt },
+      }),
+    onSettled: invalidate,
+  })
+}
+
 /** "Check again": one Transaction Status check now for a reversal M-Pesa has not confirmed (waits up to ~20 s). */
 export function useCheckMpesaRefund() {
   const invalidate = useInvalidateMpesa()

@@ -4,6 +4,7 @@ import { Badge, Button, Container, Heading, StatusBadge, Text } from "@medusajs/
 import { useQueryClient } from "@tanstack/react-query"
 import { useEffect, useRef, useState } from "react"
 import { OutsideRefundDrawer } from "../components/refund-actions"
+import { AddReceiptDrawer } from "../components/add-receipt-drawer"
 import { RefundList } from "../components/refund-status"
 import { formatKes, formatTime, stateColor } from "../lib/format"
 import { refundsOf, useMpesaOrderPayments, type OrderPayment, type TimelineEvent } from "../lib/mpesa-api"
@@ -20,6 +21,7 @@ const MpesaOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
   const { data, isLoading, error } = useMpesaOrderPayments(order.id)
   useRefetchAfterOrderChanges(order)
   const [recordingId, setRecordingId] = useState<string | null>(null)
+  const [receiptId, setReceiptId] = useState<string | null>(null)
   if (isLoading) return null
   if (error) {
     return (
@@ -32,6 +34,7 @@ const MpesaOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
   }
   if (!data?.payments.length) return null // not paid with M-Pesa
   const recording = data.payments.find((p) => p.payment.transaction_id === recordingId)?.payment
+  const receiptFor = data.payments.find((p) => p.payment.transaction_id === receiptId)?.payment
 
   return (
     <Container className="divide-y p-0" data-testid="mpesa-order-payment">
@@ -74,6 +77,17 @@ const MpesaOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
               </>
             ) : null}
           </div>
+          {payment.actions?.add_receipt ? (
+            <div className="flex flex-wrap items-center justify-between gap-2" data-testid="mpesa-missing-receipt">
+              <Text size="xsmall" className="text-ui-fg-subtle max-w-prose">
+                No M-Pesa receipt number: M-Pesa confirmed this payment through a status check, which gives none, so it
+                cannot be reversed (Refund and Cancel are refused) until you add it from the Org portal or the shopper's SMS.
+              </Text>
+              <Button size="small" variant="secondary" onClick={() => setReceiptId(payment.transaction_id)} data-testid="mpesa-add-receipt">
+                Add receipt
+              </Button>
+            </div>
+          ) : null}
           <PaymentRefunds entry={{ payment, timeline, refunds }} onRecord={(entry) => setRecordingId(entry.payment.transaction_id)} />
           <ol className="flex flex-col gap-y-2" aria-label="M-Pesa timeline">
             {timeline.map((e, i) => (
@@ -91,6 +105,9 @@ const MpesaOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
           </ol>
         </div>
       ))}
+      {receiptFor ? (
+        <AddReceiptDrawer target={receiptFor} open onOpenChange={(open) => (open ? undefined : setReceiptId(null))} />
+      ) : null}
       {recording ? (
         <OutsideRefundDrawer
           target={recording}

@@ -1,16 +1,17 @@
 import { defineRouteConfig } from "@medusajs/admin-sdk"
-import { ArrowPath, ArrowUturnLeft, CheckCircle, CurrencyDollar, EllipsisHorizontal, Link as LinkIcon } from "@medusajs/icons"
+import { ArrowPath, ArrowUturnLeft, CheckCircle, CurrencyDollar, EllipsisHorizontal, Link as LinkIcon, Receipt } from "@medusajs/icons"
 import { Alert, Badge, Button, Container, DropdownMenu, Heading, IconButton, Input, Select, StatusBadge, Table, Tabs, Text } from "@medusajs/ui"
 import { useState, type ReactNode } from "react"
 import { Link } from "react-router-dom"
 import { AttachToCartDrawer, OutsideRefundDrawer, ReversePaymentPrompt } from "../../../components/refund-actions"
+import { AddReceiptDrawer } from "../../../components/add-receipt-drawer"
 import { CheckReversalPrompt, CloseReversalDrawer } from "../../../components/unconfirmed-reversal-actions"
 import { isPendingRefund, RefundDetails, refundKindLabel, refundOutcome, RefundStatusBadge, RowRefundStatus } from "../../../components/refund-status"
 import { formatKes, formatTime, stateColor } from "../../../lib/format"
 import { refundsOf, useMpesaTransactions, type MpesaTransaction, type RefundView } from "../../../lib/mpesa-api"
 
 type Row = MpesaTransaction & { order_id: string | null }
-type ActionKind = "reverse" | "attach" | "outside" | "check" | "close"
+type ActionKind = "reverse" | "attach" | "outside" | "check" | "close" | "receipt"
 /** What the merchant just did, shown above the table until dismissed (the row may have left the tab). */
 type Outcome =
   | { kind: "refund"; row: Row; refund: RefundView }
@@ -217,6 +218,7 @@ const MpesaTransactionsPage = () => {
             onOpenChange={close}
             onDone={(refund) => setOutcome({ kind: "refund", row: active.row, refund })}
           />
+          <AddReceiptDrawer target={active.row} open={active.kind === "receipt"} onOpenChange={close} />
           {active.row.actions?.open_reversal_id ? (
             <>
               <CheckReversalPrompt
@@ -257,7 +259,7 @@ function Pagination({ count, offset, setOffset }: { count: number; offset: numbe
 /** The "…" menu of a row: only the actions the server allows for this payment now. */
 function RowActions({ row, onAction }: { row: Row; onAction: (kind: ActionKind) => void }) {
   const a = row.actions
-  if (!a || (!a.reverse && !a.attach && !(a.record_outside_max > 0) && !a.open_reversal_id)) return null
+  if (!a || (!a.reverse && !a.attach && !(a.record_outside_max > 0) && !a.open_reversal_id && !a.add_receipt)) return null
   return (
     <DropdownMenu>
       <DropdownMenu.Trigger asChild>
@@ -276,6 +278,12 @@ function RowActions({ row, onAction }: { row: Row; onAction: (kind: ActionKind) 
           <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("attach")} data-testid="mpesa-action-attach">
             <LinkIcon className="text-ui-fg-subtle" />
             Attach to cart or order
+          </DropdownMenu.Item>
+        ) : null}
+        {a.add_receipt ? (
+          <DropdownMenu.Item className="gap-x-2" onClick={() => onAction("receipt")} data-testid="mpesa-action-receipt">
+            <Receipt className="text-ui-fg-subtle" />
+            Add M-Pesa receipt
           </DropdownMenu.Item>
         ) : null}
         {a.record_outside_max > 0 ? (
