@@ -258,3 +258,57 @@ it("an unmatched payment is attached to a cart of the same amount, which becomes
   const { order } = await adminGet<{ order: { payment_status: string; total: number } }>(`/admin/orders/${orderId}?fields=payment_status,total`)
   expect(order).toEqual(expect.objectContaining({ payment_status: "captured", total: unmatched.amount }))
 })
+
+it("a payment confirmed only by M-Pesa's status query gets its receipt from the order page, checked with M-Pesa", async () => {
+  const faults = (update: Record<string, unknown>) =>
+    fetch(`${stack.simulatorUrl}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(update) })
+  // The STK callback never arrives: the plugin's status query confirms the payment, without a receipt.
+  expect((await faults({ dropCallbacks: true })).status).toBe(200)
+  const paid = await step("paid demo order confirmed by STK Query (callback dropped)", async () => {
+    const { session } = await cartWithSession("0722000113")
+    expect(session.status).toBe(200)
+    const { id: sessionId, data } = session.body.payment_collection.payment_sessions[0]
+    const approve = await fetch(`${stack.simulatorUrl}/simulator/prompts/${data.checkout_request_id}/approve`, { method: "POST" })
+    expect(approve.status).toBe(200)
+    const payment = await waitFor("the order", async () => {
+      const { body } = await api("GET", `/store/mpesa/payment-sessions/${sessionId}`)
+      return body.mpesa_payment?.order_id ? body.mpesa_payment : null
+    })
+    const { prompts } = (await (await fetch(`${stack.simulatorUrl}/simulator/prompts`)).json()) as {
+      prompts: { checkoutRequestId: string; mpesaReceiptNumber: string | null }[]
+    }
+    return { ...payment, receipt: prompts.find((p) => p.checkoutRequestId === data.checkout_request_id)!.mpesaReceiptNumber! }
+  })
+  expect(paid.mpesa_receipt_number ?? null).toBeNull()
+  expect((await faults({ dropCallbacks: false })).status).toBe(200)
+
+  const widget = page.getByTestId("mpesa-order-payment")
+  await step("open the order: the widget says the receipt is missing", async () => {
+    await page.goto(`${stack.adminUrl}/orders/${paid.order_id}`, { waitUntil: "domcontentloaded" })
+    await widget.getByTestId("mpesa-missing-receipt").waitFor({ timeout: 60_000 })
+  })
+  await widget.getByTestId("mpesa-missing-receipt").scrollIntoViewIfNeeded()
+  await screenshot(page, "admin-refund-9-missing-receipt")
+  await phoneScreenshot(page, "admin-refund-9-missing-receipt")
+
+  const drawer = page.getByTestId("mpesa-receipt-drawer")
+  await step("Add receipt: a wrong one is refused with M-Pesa's reason", async () => {
+    await widget.getByTestId("mpesa-add-receipt").click()
+    await drawer.waitFor()
+    await drawer.locator("#mpesa-receipt").fill("UZZ9ZZZZZZ")
+    await page.getByTestId("mpesa-receipt-drawer-submit").click()
+    await drawer.getByTestId("mpesa-action-error").waitFor({ timeout: 60_000 })
+  })
+  expect(await drawer.getByTestId("mpesa-action-error").innerText()).toMatch(/M-Pesa has no transaction UZZ9ZZZZZZ/)
+  await screenshot(page, "admin-refund-10-receipt-refused")
+  await phoneScreenshot(page, "admin-refund-10-receipt-refused")
+
+  await step("Add receipt: the right one is checked and added", async () => {
+    await drawer.locator("#mpesa-receipt").fill(paid.receipt.toLowerCase())
+    await page.getByTestId("mpesa-receipt-drawer-submit").click()
+    await drawer.waitFor({ state: "detached", timeout: 60_000 })
+    await page.getByTestId("mpesa-receipt").getByText(paid.receipt).waitFor({ timeout: 30_000 })
+  })
+  await expect(widget.getByTestId("mpesa-missing-receipt").count()).resolves.toBe(0)
+  await screenshot(page, "admin-refund-11-receipt-added")
+})
