@@ -148,7 +148,7 @@ function PaymentRefunds({ entry, onRecord }: { entry: OrderPayment; onRecord: (e
         ) : null}
       </div>
       <RefundList refunds={refunds} />
-      {max > 0 && !refunds.length ? (
+      {max > 0 && !refunds.length && !payment.actions?.add_receipt ? (
         <Text size="xsmall" className="text-ui-fg-subtle">
           To send the money back through M-Pesa, use Refund on this order's payment (the whole {formatKes(payment.amount)} is
           reversed). If you already refunded the customer another way, record it here.
