@@ -312,3 +312,67 @@ it("a payment confirmed only by M-Pesa's status query gets its receipt from the 
   await expect(widget.getByTestId("mpesa-missing-receipt").count()).resolves.toBe(0)
   await screenshot(page, "admin-refund-11-receipt-added")
 })
+
+it("a reversal M-Pesa has not confirmed is offered Check again and Close as returned on the transactions page", async () => {
+  const faults = (update: Record<string, unknown>) =>
+    fetch(`${stack.simulatorUrl}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(update) })
+  const paid = await step("paid demo order", async () => {
+    const { session } = await cartWithSession("0722000114")
+    expect(session.status).toBe(200)
+    const { id: sessionId, data } = session.body.payment_collection.payment_sessions[0]
+    expect((await fetch(`${stack.simulatorUrl}/simulator/prompts/${data.checkout_request_id}/approve`, { method: "POST" })).status).toBe(200)
+    return waitFor("the order", async () => {
+      const { body } = await api("GET", `/store/mpesa/payment-sessions/${sessionId}`)
+      return body.mpesa_payment?.order_id && body.mpesa_payment?.mpesa_receipt_number ? body.mpesa_payment : null
+    })
+  })
+  // M-Pesa reverses the payment but no answer (result or status check) arrives.
+  expect((await faults({ reversalOutcome: "lost_result", dropCallbacks: true })).status).toBe(200)
+  try {
+    await step("Medusa's Refund: M-Pesa has not confirmed it", async () => {
+      const { order } = await adminGet<{ order: { payment_collections: { payments: { id: string }[] }[] } }>(
+        `/admin/orders/${paid.order_id}?fields=payment_collections.payments.id`
+      )
+      const paymentId = order.payment_collections[0].payments[0].id
+      const res = await page.evaluate(async (p) => {
+        const r = await fetch(`/admin/payments/${p.id}/refund`, {
+          method: "POST",
+          credentials: "include",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ amount: p.amount }),
+        })
+        return { status: r.status, body: (await r.json()) as { message?: string } }
+      }, { id: paymentId, amount: paid.amount })
+      expect(res.status).toBe(400)
+      expect(res.body.message).toMatch(/has not confirmed the reversal/)
+    })
+
+    const row = page.locator(`tr[data-receipt="${paid.mpesa_receipt_number}"]`)
+    await step("the row's menu offers Check reversal again and Close reversal as returned", async () => {
+      await page.goto(`${stack.adminUrl}/settings/mpesa-transactions`, { waitUntil: "domcontentloaded" })
+      await row.waitFor({ timeout: 60_000 })
+      await row.getByTestId("mpesa-row-actions").click()
+      await page.getByTestId("mpesa-action-close-reversal").waitFor({ timeout: 10_000 })
+    })
+    await expect(page.getByTestId("mpesa-action-check-reversal").count()).resolves.toBe(1)
+    await screenshot(page, "admin-refund-12-unconfirmed-menu")
+
+    const drawer = page.getByTestId("mpesa-close-reversal-drawer")
+    await step("Close reversal as returned: the drawer asks for the Org portal reference", async () => {
+      await page.getByTestId("mpesa-action-close-reversal").click()
+      await drawer.waitFor({ timeout: 10_000 })
+      await page.waitForTimeout(300)
+    })
+    await screenshot(page, "admin-refund-13-close-reversal")
+    await phoneScreenshot(page, "admin-refund-13-close-reversal")
+    await step("close it with a reference: counted as refunded", async () => {
+      await drawer.locator("textarea").fill("Org portal shows reversal RVX-E2E")
+      await page.getByTestId("mpesa-close-reversal-drawer-submit").click()
+      await drawer.waitFor({ state: "detached", timeout: 60_000 })
+    })
+    const orderPayments = await adminGet<{ payments: { payment: { refunds: Refund[] } }[] }>(`/admin/mpesa/orders/${paid.order_id}`)
+    expect(orderPayments.payments.flatMap((p) => p.payment.refunds)).toEqual([expect.objectContaining({ status: "completed", amount: paid.amount })])
+  } finally {
+    await faults({ reversalOutcome: "normal", dropCallbacks: false })
+  }
+})

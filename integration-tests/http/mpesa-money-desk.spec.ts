@@ -274,6 +274,45 @@ medusaIntegrationTestRunner({
       }
     })
 
+    it("Close as returned and M-Pesa's late Transaction Status answer at once: the reversal is settled once, the money counted once", async () => {
+      const order = await desk.paidOrder(nextPhone())
+      // The reversal moves the money but its result is lost, and the job's status check answer is held back.
+      sim.setFaults({ reversalOutcome: "lost_result", dropCallbacks: true })
+      expect((await desk.refund(order.paymentId, CART_TOTAL)).status).toBe(400)
+      const held = await waitFor(
+        async () => {
+          await reconcile()
+          return sim.callbacks().find((c) => c.kind === "transaction_status")
+        },
+        (c) => !!c,
+        20_000
+      )
+      const refundId = (await desk.refundsOf(order.transactionId))[0].id
+      // Daraja's genuine answer arrives the moment the admin closes the reversal as returned (two tabs, one click each).
+      const [closed, answered] = await Promise.all([
+        desk.adminPost(`/admin/mpesa/refunds/${refundId}/close`, { note: "Org portal shows reversal RVX-RACE" }),
+        api.post(new URL(held!.url).pathname, held!.payload, { validateStatus: () => true }),
+      ])
+      expect(answered.status).toBe(200)
+      expect([200, 400]).toContain(closed.status)
+      if (closed.status === 400) expect(closed.data.message).toMatch(/settled this reversal meanwhile|already completed/)
+      const refunds = await waitFor(() => desk.refundsOf(order.transactionId), (rs) => rs[0].status === "completed")
+      expect(refunds.map((r) => r.status)).toEqual(["completed"])
+      expect((await desk.mpesa().getLedgerRow(order.transactionId))!.refunded_amount).toBe(CART_TOTAL)
+      const payment = await waitFor(
+        async () => {
+          await reconcile()
+          return (await desk.medusaPayment(order.sessionId))!
+        },
+        (p) => p.refunds.length > 0,
+        30_000
+      )
+      await reconcile()
+      expect((await desk.medusaPayment(order.sessionId))!.refunds.map((r) => Number(r.amount))).toEqual([CART_TOTAL])
+      expect(payment.refunds).toHaveLength(1)
+      expect(sim.reversals().filter((r) => r.reversed)).toHaveLength(1)
+    })
+
     it("an outside refund left in 'sending' by a crash is swept and stops blocking later refunds", async () => {
       const order = await desk.paidOrder(nextPhone())
       // The process dies between our ledger write and Medusa's refund flow.
