@@ -39,3 +39,29 @@ export function freePort(): Promise<number> {
     })
   })
 }
+
+/**
+ * The environment of an app that talks to a simulator on `simUrl` and listens on `port`: fast status
+ * queries, prompt limits out of the way, and (with `initiatorPassword`) an initiator whose password is
+ * encrypted with the simulator's own key, so refunds really reach its Reversal API. `overrides` win.
+ */
+export function simulatorAppEnv(
+  sim: { url: string; publicKeyPem: string },
+  port: number,
+  options: { initiatorPassword?: string; overrides?: Record<string, string> } = {}
+): Record<string, string> {
+  return {
+    PORT: String(port),
+    MPESA_BASE_URL: sim.url,
+    MPESA_CALLBACK_BASE_URL: `http://localhost:${port}`,
+    MPESA_FIRST_QUERY_DELAY_MS: "1500",
+    MPESA_QUERY_BACKOFF_MS: "1000",
+    MPESA_LIMIT_PHONE_MAX: "1000",
+    MPESA_LIMIT_COLLECTION_MAX: "1000",
+    MPESA_LIMIT_CLIENT_MAX: "1000",
+    ...(options.initiatorPassword
+      ? { MPESA_INITIATOR_NAME: "testapi", MPESA_INITIATOR_PASSWORD: options.initiatorPassword, MPESA_CERTIFICATE_PEM: sim.publicKeyPem }
+      : {}),
+    ...options.overrides,
+  }
+}

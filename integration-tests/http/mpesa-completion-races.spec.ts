@@ -6,7 +6,7 @@ import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
 import type { LedgerRow } from "../../src/modules/mpesa/types"
-import { applyTestEnv, freePort } from "../helpers/env"
+import { applyTestEnv, freePort, simulatorAppEnv } from "../helpers/env"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
 
 /**
@@ -32,21 +32,15 @@ let sim: DarajaSimulator
 beforeAll(async () => {
   sim = await startDarajaSimulator({ callbackDelayMs: 250, promptTimeoutMs: 20_000, strict: true })
   const port = await freePort()
-  applyTestEnv({
-    PORT: String(port),
-    MPESA_BASE_URL: sim.url,
-    MPESA_CALLBACK_BASE_URL: `http://localhost:${port}`,
-    MPESA_FIRST_QUERY_DELAY_MS: "1500",
-    MPESA_QUERY_BACKOFF_MS: "1000",
-    MPESA_LIMIT_PHONE_MAX: "1000",
-    MPESA_LIMIT_COLLECTION_MAX: "1000",
-    MPESA_LIMIT_CLIENT_MAX: "1000",
-    // Reversals are possible here, so a refund that should not move money would really move it.
-    MPESA_INITIATOR_NAME: "testapi",
-    MPESA_INITIATOR_PASSWORD: INITIATOR_PASSWORD,
-    MPESA_CERTIFICATE_PEM: sim.publicKeyPem,
-    MPESA_REVERSAL_WAIT_MS: "4000",
-  })
+  // Reversals are possible here, so a refund that should not move money would really move it.
+  applyTestEnv(
+    simulatorAppEnv(sim, port, {
+      initiatorPassword: INITIATOR_PASSWORD,
+      overrides: {
+        MPESA_REVERSAL_WAIT_MS: "4000",
+      },
+    })
+  )
 })
 
 afterAll(async () => {

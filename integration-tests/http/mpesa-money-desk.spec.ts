@@ -5,7 +5,7 @@ import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { adminToken } from "../helpers/admin-auth"
-import { applyTestEnv, freePort } from "../helpers/env"
+import { applyTestEnv, freePort, simulatorAppEnv } from "../helpers/env"
 import { CART_TOTAL, moneyDesk, phoneSequence, waitFor } from "../helpers/money-desk-scenarios"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
 
@@ -24,22 +24,16 @@ let sim: DarajaSimulator
 beforeAll(async () => {
   sim = await startDarajaSimulator({ callbackDelayMs: 200, promptTimeoutMs: 30_000, strict: true })
   const port = await freePort()
-  applyTestEnv({
-    PORT: String(port),
-    MPESA_BASE_URL: sim.url,
-    MPESA_CALLBACK_BASE_URL: `http://localhost:${port}`,
-    MPESA_FIRST_QUERY_DELAY_MS: "1500",
-    MPESA_QUERY_BACKOFF_MS: "1000",
-    MPESA_LIMIT_PHONE_MAX: "1000",
-    MPESA_LIMIT_COLLECTION_MAX: "1000",
-    MPESA_LIMIT_CLIENT_MAX: "1000",
-    MPESA_INITIATOR_NAME: "testapi",
-    MPESA_INITIATOR_PASSWORD: "Initiator-Pa55word-desk",
-    MPESA_CERTIFICATE_PEM: sim.publicKeyPem,
-    MPESA_REVERSAL_WAIT_MS: String(REVERSAL_WAIT_MS),
-    MPESA_REVERSAL_CHECK_AFTER_MS: "1000",
-    MPESA_MAX_REVERSAL_CHECKS: "2",
-  })
+  applyTestEnv(
+    simulatorAppEnv(sim, port, {
+      initiatorPassword: "Initiator-Pa55word-desk",
+      overrides: {
+        MPESA_REVERSAL_WAIT_MS: String(REVERSAL_WAIT_MS),
+        MPESA_REVERSAL_CHECK_AFTER_MS: "1000",
+        MPESA_MAX_REVERSAL_CHECKS: "2",
+      },
+    })
+  )
 })
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import type MpesaModuleService from "../../src/modules/mpesa/service"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { adminToken } from "../helpers/admin-auth"
 import { captureProcessOutput } from "../helpers/captured-output"
-import { applyTestEnv, freePort } from "../helpers/env"
+import { applyTestEnv, freePort, simulatorAppEnv } from "../helpers/env"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
 
 /**
@@ -32,22 +32,15 @@ let sim: DarajaSimulator
 beforeAll(async () => {
   sim = await startDarajaSimulator({ callbackDelayMs: 250, promptTimeoutMs: 20_000, strict: true })
   const port = await freePort()
-  applyTestEnv({
-    PORT: String(port),
-    MPESA_BASE_URL: sim.url,
-    MPESA_CALLBACK_BASE_URL: `http://localhost:${port}`,
-    MPESA_FIRST_QUERY_DELAY_MS: "1500",
-    MPESA_QUERY_BACKOFF_MS: "1000",
-    MPESA_LIMIT_PHONE_MAX: "1000",
-    MPESA_LIMIT_COLLECTION_MAX: "1000",
-    MPESA_LIMIT_CLIENT_MAX: "1000",
-    MPESA_INITIATOR_NAME: "testapi",
-    MPESA_INITIATOR_PASSWORD: INITIATOR_PASSWORD,
-    // The simulator's own key pair stands in for Safaricom's certificate.
-    MPESA_CERTIFICATE_PEM: sim.publicKeyPem,
-    MPESA_REVERSAL_WAIT_MS: String(REVERSAL_WAIT_MS),
-    MPESA_REVERSAL_CHECK_AFTER_MS: String(CHECK_AFTER_MS),
-  })
+  applyTestEnv(
+    simulatorAppEnv(sim, port, {
+      initiatorPassword: INITIATOR_PASSWORD,
+      overrides: {
+        MPESA_REVERSAL_WAIT_MS: String(REVERSAL_WAIT_MS),
+        MPESA_REVERSAL_CHECK_AFTER_MS: String(CHECK_AFTER_MS),
+      },
+    })
+  )
 })
 
 afterAll(async () => {
