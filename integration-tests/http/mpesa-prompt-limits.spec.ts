@@ -198,13 +198,17 @@ medusaIntegrationTestRunner({
     it("limits prompts per payment collection", async () => {
       const [pc] = await collections(1)
       expectAllowed(await prompt(pc, { phone: P1 }, "198.51.100.11"))
+      // The same phone again re-attaches to its open prompt: no new prompt, nothing counted.
       expectAllowed(await prompt(pc, { phone: P1 }, "198.51.100.12"))
+      expect(sim.stats().calls.stkPush).toBe(1)
       expectAllowed(await prompt(pc, { phone: P2 }, "198.51.100.13"))
+      expectAllowed(await prompt(pc, { phone: P3 }, "198.51.100.13"))
       const before = await sessionIds(pc)
       expect(before).toHaveLength(1) // Medusa replaces the collection's session each time
       const pushes = sim.stats().calls.stkPush
+      expect(pushes).toBe(LIMITS.paymentCollection)
 
-      const refused = await prompt(pc, { phone: P2 }, "198.51.100.14")
+      const refused = await prompt(pc, { phone: P4 }, "198.51.100.14")
       expectRefused(refused, "payment_collection", 86_400)
       expect(refused.data.retry_after_seconds).toBeGreaterThan(600) // the 24-hour window, not a 10-minute one
       expect(refused.data.message).toMatch(/^Too many M-Pesa payment attempts for this order\. Please wait 24 hours/)
@@ -243,10 +247,11 @@ medusaIntegrationTestRunner({
       // Refused by the phone limit, from address Y on collection c3...
       expectRefused(await prompt(c3, { phone: P1 }, Y), "phone", 600)
 
-      // ...so c3 still has its whole allowance (3) ...
-      expectAllowed(await prompt(c3, { phone: P2 }, Y))
+      // ...so c3 still has its whole allowance (3 prompts: three phones, as a phone asked
+      // again while its prompt is open re-attaches to it and sends nothing) ...
       expectAllowed(await prompt(c3, { phone: P2 }, Y))
       expectAllowed(await prompt(c3, { phone: P3 }, Y))
+      expectAllowed(await prompt(c3, { phone: P5 }, Y))
       expectRefused(await prompt(c3, { phone: P4 }, "203.0.113.51"), "payment_collection", 86_400)
 
       // ...and Y its whole allowance (5): two more go through, the sixth does not.
@@ -258,6 +263,65 @@ medusaIntegrationTestRunner({
       // for its one real prompt: one more goes through, then the phone limit.
       expectAllowed(await prompt(c6, { phone: P4 }, "203.0.113.52"))
       expectRefused(await prompt(c6, { phone: P4 }, "203.0.113.53"), "phone", 600)
+    })
+
+    it("answers 404 naming a payment collection that does not exist, and spends no allowance on it", async () => {
+      const ghost = "pay_col_01NOSUCHCOLLECTION00000000"
+      const ip = "198.51.100.60"
+      // More requests than the phone's and the address's whole allowance.
+      for (let i = 0; i < LIMITS.client + 1; i++) {
+        const res = await prompt(ghost, { phone: P6 }, ip)
+        expect({ status: res.status, type: res.data.type, message: res.data.message }).toEqual({
+          status: 404,
+          type: "not_found",
+          message: `Payment collection with id: ${ghost} was not found`,
+        })
+      }
+      expect(sim.stats().calls.stkPush).toBe(0)
+
+      // A real checkout with that phone, from that address, still gets every prompt it is allowed.
+      const [a, b] = await collections(2)
+      expectAllowed(await prompt(a, { phone: P6 }, ip))
+      expectAllowed(await prompt(b, { phone: P6 }, ip))
+      expect(sim.prompts().map((p) => p.phoneNumber)).toEqual([P6, P6])
+    })
+
+    it("spends no allowance on requests refused before Daraja: a body Medusa refuses, a phone the provider refuses", async () => {
+      const [c, d] = await collections(2)
+      const ip = "198.51.100.61"
+      for (let i = 0; i < LIMITS.phone + 1; i++) {
+        // Medusa's own validator refuses an unknown field.
+        const res = await api.post(
+          `/store/payment-collections/${c}/payment-sessions`,
+          { provider_id: "pp_mpesa_mpesa", data: { phone: P1 }, colour: "green" },
+          { headers: { ...store.headers.headers, "x-forwarded-for": ip }, validateStatus: () => true }
+        )
+        expect([res.status, res.data.message]).toEqual([400, expect.stringMatching(/colour/)])
+      }
+      for (let i = 0; i < LIMITS.paymentCollection + 1; i++) {
+        // The provider refuses a phone that is no Kenyan mobile number before calling Daraja.
+        const res = await prompt(c, { phone: "12345" }, ip)
+        expect([res.status, res.data.message]).toEqual([400, expect.stringMatching(/phone/i)])
+      }
+      expect(sim.stats().calls.stkPush).toBe(0)
+
+      // The phone, the collection and the address still have their whole allowance.
+      expectAllowed(await prompt(c, { phone: P1 }, ip))
+      expectAllowed(await prompt(d, { phone: P1 }, ip))
+      expect(sim.stats().calls.stkPush).toBe(2)
+      expectRefused(await prompt(d, { phone: P1 }, ip), "phone", 600)
+    })
+
+    it("with the default trustedProxyHops (1), forged leftmost X-Forwarded-For entries share the proxy's client allowance", async () => {
+      const pcs = await collections(LIMITS.client + 1)
+      const proxySaw = "203.0.113.90" // what the one proxy in front of Medusa appends
+      const phones = [P1, P1, P2, P2, P3]
+      for (let i = 0; i < LIMITS.client; i++) {
+        expectAllowed(await prompt(pcs[i], { phone: phones[i] }, `192.0.2.${i + 1}, ${proxySaw}`))
+      }
+      expectRefused(await prompt(pcs[5], { phone: P3 }, `198.18.0.1, 192.0.2.200, ${proxySaw}`), "client", 600)
+      expectRefused(await prompt(pcs[5], { phone: P3 }, proxySaw), "client", 600)
+      expect(sim.stats().calls.stkPush).toBe(LIMITS.client)
     })
 
     it("lets exactly max of many parallel prompts to one phone through", async () => {

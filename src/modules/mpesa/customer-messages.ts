@@ -10,6 +10,8 @@ export const MESSAGES = {
   paid: (receipt: string | null) =>
     receipt ? `Payment received. M-Pesa receipt ${receipt}.` : "Payment received.",
   initiating: "Sending the M-Pesa prompt to your phone…",
+  /** M-Pesa is not set up or misconfigured: the detail is logged, never shown to shoppers. */
+  unavailable: "M-Pesa payments are not available right now. Please choose another payment method or try again later.",
 } as const
 
 export function defaultMessage(status: LedgerStatus, amount: number, receipt: string | null): string {

@@ -1,5 +1,6 @@
 import { readFileSync } from "fs"
 import { z } from "zod"
+import { trustedProxyHopsFromEnv, trustedProxyHopsSchema } from "./prompt-limits/client-address"
 import { promptLimitsFromEnv, promptLimitsSchema } from "./prompt-limits/options"
 
 /**
@@ -83,6 +84,8 @@ export const mpesaOptionsSchema = z
     rateLimitBackoffMs: z.number().int().min(1_000).max(10 * 60_000).default(60_000),
     /** Abuse limits on prompts started from the store API (prompt-limits/options.ts). */
     promptLimits: promptLimitsSchema.prefault({}),
+    /** Proxies in front of Medusa whose X-Forwarded-For entry the client prompt limit trusts (prompt-limits/client-address.ts). */
+    trustedProxyHops: trustedProxyHopsSchema,
   })
   .superRefine((o, ctx) => {
     if (o.expiryMs <= o.requestTimeoutMs + o.firstQueryDelayMs) {
@@ -173,6 +176,7 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
     maxQueriesPerPush: num(env.MPESA_MAX_QUERIES_PER_PUSH),
     completionGiveUpMs: num(env.MPESA_COMPLETION_GIVE_UP_MS),
     promptLimits: promptLimitsFromEnv(env),
+    trustedProxyHops: trustedProxyHopsFromEnv(env),
   }
 }
 

@@ -27,7 +27,9 @@ export type PushInput = {
 export class PushInitiation {
   constructor(
     private readonly ctx: SettlementContext,
-    private readonly applyWaitingCallbacks: (transactionId: string) => Promise<void>
+    private readonly applyWaitingCallbacks: (transactionId: string) => Promise<void>,
+    /** Counts the prompt against the abuse limits, or throws (prompt-limits/); none in tests that build this alone. */
+    private readonly admitPrompt: (push: { phone: string; paymentCollectionId: string | null }) => Promise<void> = async () => undefined
   ) {}
 
   async initiate(input: PushInput): Promise<LedgerRow> {
@@ -53,6 +55,10 @@ export class PushInitiation {
     if (reattached) {
       return reattached
     }
+
+    // Counted here, where a prompt is about to reach Daraja, and nowhere earlier:
+    // requests refused before this point (by Medusa or above) cost no allowance.
+    await this.admitPrompt({ phone, paymentCollectionId: input.paymentCollectionId })
 
     const now = this.ctx.now()
     const { row, created } = await this.ctx.ledger.insertInitiating({

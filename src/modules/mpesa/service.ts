@@ -15,6 +15,8 @@ import type { SettingsPatch } from "./settings/settings-fields"
 import { SettingsStore } from "./settings/settings-store"
 import { toSettingsView, type SettingsView } from "./settings/settings-view"
 import { PromptLimiter, type PromptAllowance, type PromptAllowanceInput } from "./prompt-limits/prompt-limiter"
+import { promptLimitMessage } from "./prompt-limits/messages"
+import { currentPromptRequest } from "./prompt-limits/prompt-request"
 import { PushInitiation, type PushInput } from "./push-initiation"
 import { QuerySettlement } from "./query-settlement"
 import { Reconciler, type PollSummary } from "./reconciler"
@@ -36,6 +38,7 @@ import { MedusaError } from "@medusajs/framework/utils"
 import type { BigNumberInput } from "@medusajs/framework/types"
 import type { CallbackOutcome, CallbackRow, CallbackStatus, Knex, LedgerRow, LedgerStatus, MpesaPaymentView, RefundRow } from "./types"
 import { toPaymentView } from "./views"
+import { MESSAGES } from "./customer-messages"
 import { sessionReadiness, sessionSnapshotSchema, type SessionReadiness } from "./session-readiness"
 import {
   timeline,
@@ -116,7 +119,7 @@ export default class MpesaModuleService {
     this.settlement_ = new QuerySettlement(ctx)
     this.inbox_ = new CallbackInbox(ctx, new CallbackApplication(ctx, this.settlement_), new RefundResultApplication(ctx))
     this.reconciler_ = new Reconciler(ctx, this.settlement_, this.inbox_)
-    this.initiation_ = new PushInitiation(ctx, (id) => this.inbox_.processPendingFor(id))
+    this.initiation_ = new PushInitiation(ctx, (id) => this.inbox_.processPendingFor(id), (push) => this.admitPrompt(push))
     this.completion_ = new CompletionLedger(ctx)
     this.refunds_ = new Refunds(ctx)
     this.ctx_ = ctx
@@ -326,8 +329,22 @@ export default class MpesaModuleService {
     }
     // Settings saved a moment ago (in any process) apply to this very push.
     await this.configRuntime().refresh(true)
-    this.configRuntime().assertUsable()
+    this.assertUsableForShopper(input.sessionId)
     return this.answered(await this.initiation_.initiate(input), input.sessionId)
+  }
+
+  /**
+   * The store API must not tell shoppers which settings or MPESA_* variables
+   * are missing: the detail goes to the server log, the shopper gets
+   * MESSAGES.unavailable (admin routes report the detail themselves).
+   */
+  protected assertUsableForShopper(sessionId: string): void {
+    try {
+      this.configRuntime().assertUsable()
+    } catch (e) {
+      this.logger_.error(`M-Pesa: payment session ${sessionId} refused, no prompt sent: ${(e as Error).message}`)
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, MESSAGES.unavailable)
+    }
   }
 
   /** Notes that Medusa now has our answer for the session (completion waits for Medusa to write it). */
@@ -664,17 +681,48 @@ export default class MpesaModuleService {
    * Counts one M-Pesa prompt against the abuse limits (per phone, payment
    * collection and client address; PostgreSQL counters shared by every
    * instance) and says whether it may be sent. A refusal uses up nothing.
-   * Called by the store middleware before Medusa creates the payment session.
+   * Called for every push just before it goes to Daraja (see `admitPrompt`).
    */
   async consumePromptAllowance(input: PromptAllowanceInput): Promise<PromptAllowance> {
+    return this.promptLimiter().consume(input, this.now())
+  }
+
+  /**
+   * Whether a prompt would be allowed now, counting nothing: the store
+   * middleware's early 429. Requests that never reach Daraja (an unknown
+   * payment collection, a body Medusa refuses, an invalid phone, M-Pesa not
+   * set up, a re-attached prompt) therefore spend nobody's allowance.
+   */
+  async checkPromptAllowance(input: PromptAllowanceInput): Promise<PromptAllowance> {
+    return this.promptLimiter().check(input, this.now())
+  }
+
+  /**
+   * Counts the push about to be sent, atomically (row locks: of two
+   * simultaneous pushes with one prompt left, one is refused), with the
+   * client address of the store request it runs for. Over a limit it throws
+   * the shopper's message and notes the refusal for the middleware's 429.
+   */
+  protected async admitPrompt(push: { phone: string; paymentCollectionId: string | null }): Promise<void> {
+    const request = currentPromptRequest()
+    const allowance = await this.consumePromptAllowance({
+      phone: push.phone,
+      paymentCollectionId: push.paymentCollectionId ?? request?.paymentCollectionId ?? "",
+      clientIp: request?.clientAddress ?? null,
+    })
+    if (allowance.allowed) return
+    if (request) request.refusal = { limit: allowance.limit, retryAfterSeconds: allowance.retryAfterSeconds }
+    throw new MedusaError(MedusaError.Types.NOT_ALLOWED, promptLimitMessage(allowance.limit, allowance.retryAfterSeconds))
+  }
+
+  protected promptLimiter(): PromptLimiter {
     const config = this.getConfig()
-    const limiter = new PromptLimiter({
+    return new PromptLimiter({
       db: () => this.container_.__pg_connection__,
       limits: config.promptLimits,
       // Keys the digests of phone numbers and client addresses stored in the table.
       keySecret: config.callbackSecret,
     })
-    return limiter.consume(input, this.now())
   }
 
   // ---- prompt limits (end)

@@ -107,6 +107,29 @@ export class PromptLimiter {
     this.hash = keyHasher(options.keySecret)
   }
 
+  /**
+   * The decision `consume` would make now, without counting or locking
+   * anything: the store middleware's early answer (429 before Medusa touches
+   * the payment collection). Only `consume`, at the push, is authoritative.
+   */
+  async check(input: PromptAllowanceInput, now: Date): Promise<PromptAllowance> {
+    if (!this.limits.enabled) {
+      return { allowed: true }
+    }
+    const checks = limitChecks(input, this.limits, this.hash)
+    if (!checks.length) {
+      return { allowed: true }
+    }
+    // Rows as `consume` reads them (it counts a row's hits whatever its deleted_at).
+    const found = (await this.db()(PROMPT_LIMIT_TABLE)
+      .whereIn(
+        "id",
+        checks.map((c) => c.key)
+      )
+      .select("id", "window_started_at", "hits")) as CounterRow[]
+    return decide(checks, new Map(found.map((r) => [r.id, r])), now).allowance
+  }
+
   async consume(input: PromptAllowanceInput, now: Date): Promise<PromptAllowance> {
     if (!this.limits.enabled) {
       return { allowed: true }

@@ -88,6 +88,9 @@ describe("PromptLimiter without work to do", () => {
     await expect(limiter.consume({ phone: "254712345678", paymentCollectionId: "pc", clientIp: "1.2.3.4" }, NOW)).resolves.toEqual({
       allowed: true,
     })
+    await expect(limiter.check({ phone: "254712345678", paymentCollectionId: "pc", clientIp: "1.2.3.4" }, NOW)).resolves.toEqual({
+      allowed: true,
+    })
   })
 
   it("allows without touching the database when every applicable limit is off", async () => {
