@@ -19,7 +19,12 @@ export class CallbackInbox {
     private readonly results: RefundResultApplication
   ) {}
 
-  async record(input: { payload: unknown; sourceIp: string | null; transactionId: string }): Promise<{ id: string; valid: boolean }> {
+  /**
+   * `id` is null when the callback was not stored: its URL already holds
+   * maxCallbacksPerUrl callbacks (replays of a leaked URL). It is still
+   * acknowledged, so Daraja stops retrying, and counted on the push.
+   */
+  async record(input: { payload: unknown; sourceIp: string | null; transactionId: string }): Promise<{ id: string | null; valid: boolean }> {
     let parsed: StkCallback | null = null
     let note: string | null = null
     try {
@@ -27,7 +32,7 @@ export class CallbackInbox {
     } catch (e) {
       note = e instanceof Error ? e.message : "unreadable callback"
     }
-    const row = await this.ctx.callbacks.insert({
+    const row = await this.ctx.callbacks.insertWithinLimit({
       payload: input.payload,
       source_ip: input.sourceIp,
       transaction_id: input.transactionId,
@@ -37,8 +42,9 @@ export class CallbackInbox {
       status: parsed ? "received" : "invalid",
       note,
       now: this.ctx.now(),
-    })
-    return { id: row.id, valid: !!parsed }
+    }, this.ctx.config().maxCallbacksPerUrl)
+    if (!row) await this.dropped(input.transactionId, "STK callback")
+    return { id: row?.id ?? null, valid: !!parsed }
   }
 
   /**
@@ -51,7 +57,7 @@ export class CallbackInbox {
     sourceIp: string | null
     requestId: string
     kind: ResultInboxKind
-  }): Promise<{ id: string; valid: boolean }> {
+  }): Promise<{ id: string | null; valid: boolean }> {
     let resultCode: string | null = null
     let note: string | null = null
     try {
@@ -60,7 +66,7 @@ export class CallbackInbox {
       note = e instanceof Error ? e.message : "unreadable result"
     }
     const request = await this.ctx.requests.findById(input.requestId)
-    const row = await this.ctx.callbacks.insert({
+    const row = await this.ctx.callbacks.insertWithinLimit({
       kind: input.kind,
       request_id: input.requestId,
       refund_id: request?.refund_id ?? null,
@@ -73,8 +79,21 @@ export class CallbackInbox {
       status: note ? "invalid" : "received",
       note,
       now: this.ctx.now(),
-    })
-    return { id: row.id, valid: !note }
+    }, this.ctx.config().maxCallbacksPerUrl)
+    if (!row) await this.dropped(request?.transaction_id ?? null, `${input.kind} result for request ${input.requestId}`)
+    return { id: row?.id ?? null, valid: !note }
+  }
+
+  /** Counts a callback dropped beyond maxCallbacksPerUrl; warns once per push (its first drop), never with the body. */
+  private async dropped(transactionId: string | null, what: string): Promise<void> {
+    const count = transactionId ? await this.ctx.ledger.countDroppedReplay(transactionId, this.ctx.now()) : null
+    if (count === null || count === 1) {
+      this.ctx.logger.warn(
+        `M-Pesa: ${what} for ${transactionId ?? "an unknown push"} acknowledged but not stored: its URL already holds ` +
+          `${this.ctx.config().maxCallbacksPerUrl} callbacks (maxCallbacksPerUrl), so it looks like a replay of a leaked URL. ` +
+          "Further drops for this push are only counted (replays_dropped)."
+      )
+    }
   }
 
   /** Applies one stored callback; null when it is already processed or leased elsewhere. */

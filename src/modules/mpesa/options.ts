@@ -18,6 +18,11 @@ const digits = (field: string, min: number, max: number) =>
     .trim()
     .regex(new RegExp(`^\\d{${min},${max}}$`), `${field} must be ${min}-${max} digits`)
 
+const wholeNumber = (field: string, min: number, max: number) => {
+  const rule = `${field} must be a whole number from ${min} to ${max}`
+  return z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }).max(max, { error: rule })
+}
+
 export const mpesaOptionsSchema = z
   .object({
     // Credentials: "" = not set here (see missingCredentials).
@@ -70,6 +75,8 @@ export const mpesaOptionsSchema = z
     maxQueriesPerPush: z.number().int().min(1).max(20).default(6),
     maxCallbackChecks: z.number().int().min(1).max(50).default(8),
     callbackRecheckMs: z.number().int().min(100).max(10 * 60_000).default(5_000),
+    /** Callbacks stored per signed callback URL; replays of a leaked URL beyond it are acknowledged, not stored. */
+    maxCallbacksPerUrl: wholeNumber("maxCallbacksPerUrl", 1, 1000).default(20),
     completionRetryBaseMs: z.number().int().min(100).max(10 * 60_000).default(10_000),
     completionRetryMaxMs: z.number().int().min(1_000).max(6 * 60 * 60_000).default(30 * 60_000),
     /** Paid carts without an order keep being retried for this long (then only by hand). */
@@ -175,6 +182,7 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
     queryBackoffMs: num(env.MPESA_QUERY_BACKOFF_MS),
     maxQueriesPerPush: num(env.MPESA_MAX_QUERIES_PER_PUSH),
     completionGiveUpMs: num(env.MPESA_COMPLETION_GIVE_UP_MS),
+    maxCallbacksPerUrl: num(env.MPESA_MAX_CALLBACKS_PER_URL),
     promptLimits: promptLimitsFromEnv(env),
     trustedProxyHops: trustedProxyHopsFromEnv(env),
   }

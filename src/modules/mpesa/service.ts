@@ -160,7 +160,8 @@ export default class MpesaModuleService {
   async getSettings(): Promise<SettingsView> {
     const effective = await this.configRuntime().refresh(true)
     const row = await new SettingsStore(() => this.container_.__pg_connection__).load().catch(() => null)
-    return toSettingsView(effective, row, SecretBox.fromEnv() !== null)
+    const waiting = effective.problem ? await this.callbacks_.countWaiting() : 0
+    return toSettingsView(effective, row, SecretBox.fromEnv() !== null, waiting)
   }
 
   /** Validates and saves settings; every process uses them from its next push on. */
@@ -368,7 +369,7 @@ export default class MpesaModuleService {
     payload: unknown
     sourceIp: string | null
     transactionId: string
-  }): Promise<{ id: string; valid: boolean }> {
+  }): Promise<{ id: string | null; valid: boolean }> {
     return this.inbox_.record(input)
   }
 
@@ -376,10 +377,15 @@ export default class MpesaModuleService {
    * Applies one stored callback to the ledger. Idempotent and safe to call
    * concurrently: a lease serialises work on the callback and ledger
    * transitions are conditional, so only one caller ever captures a payment.
-   * Returns null when the callback is already processed or leased elsewhere.
+   * Returns null when the callback is already processed or leased elsewhere,
+   * was not stored (a replay beyond maxCallbacksPerUrl has no id), or M-Pesa
+   * is paused: then it stays stored, unprocessed and uncounted, and the
+   * reconcile job's callback sweep applies it once the settings can be used.
    */
-  async processCallback(callbackId: string): Promise<CallbackOutcome | null> {
+  async processCallback(callbackId: string | null): Promise<CallbackOutcome | null> {
+    if (!callbackId) return null
     await this.configRuntime().refresh()
+    if (this.configRuntime().skipWhilePaused("callbacks")) return null
     return this.inbox_.process(callbackId)
   }
 
@@ -409,6 +415,9 @@ export default class MpesaModuleService {
     if (!row) {
       return null
     }
+    if (this.configRuntime().skipWhilePaused("status checks")) {
+      return this.toView(row)
+    }
     await this.reconciler_.refreshIfOverdue(row)
     const latest = await this.ledger_.findById(row.id)
     return latest ? this.toView(latest) : null
@@ -422,6 +431,10 @@ export default class MpesaModuleService {
    */
   async pollDue(options: { limit?: number } = {}): Promise<PollSummary> {
     await this.configRuntime().refresh()
+    // Paused: no query, no expiry (a paid push must not expire because it could not be asked about).
+    if (this.configRuntime().skipWhilePaused("status checks and stored callbacks")) {
+      return { queried: 0, settled: 0, expired: 0, callbacksRetried: 0, rateLimited: false }
+    }
     return this.reconciler_.pollDue(options.limit)
   }
 
@@ -561,6 +574,10 @@ export default class MpesaModuleService {
       throw new MedusaError(MedusaError.Types.NOT_FOUND, "This payment has no M-Pesa record, so it cannot be refunded through M-Pesa.")
     }
     const { whole } = toWholeShillings(input.amount)
+    // Medusa's completion rollback is answered without Daraja; anything else may need a Reversal.
+    if (!(await isCompletionRollbackRefund(this.ctx_, payment, whole))) {
+      this.configRuntime().assertNotPaused("Refunding through M-Pesa")
+    }
     return toRefundView(await this.refunds_.refundFromMedusa({ payment, amount: whole, medusaRefundId: input.medusaRefundId }))
   }
 
@@ -584,6 +601,7 @@ export default class MpesaModuleService {
   /** Reverses unmatched money from the admin; waits up to reversalWaitMs for M-Pesa's result. */
   async reverseUnmatched(transactionId: string, actor: string, note: string | null = null): Promise<RefundView> {
     await this.configRuntime().refresh(true)
+    this.configRuntime().assertNotPaused("Reversing a payment")
     const payment = await this.requirePayment(transactionId)
     return toRefundView(await this.refunds_.reverseUnmatched({ payment, actor, note }))
   }
@@ -626,12 +644,14 @@ export default class MpesaModuleService {
     await this.configRuntime().refresh()
     // Outside refunds half-recorded by a process that stopped (well past any workflow's run) stop blocking the desk.
     await this.refunds_.sweepStaleOutside(OUTSIDE_REFUND_STALE_MS)
+    if (this.configRuntime().skipWhilePaused("reversal checks")) return 0
     return this.refunds_.reversals.checkDue(limit)
   }
 
   /** The admin's "Check again" for a reversal M-Pesa has not confirmed: a Transaction Status check now; waits reversalWaitMs. */
   async checkReversalNow(refundId: string): Promise<RefundView> {
     await this.configRuntime().refresh(true)
+    this.configRuntime().assertNotPaused("Checking a reversal with M-Pesa")
     return toRefundView(await this.refunds_.reversals.checkNow(refundId))
   }
 

@@ -60,6 +60,8 @@ export type LedgerRow = {
   /** the session our provider last answered Medusa's create for, and when (see session-readiness.ts) */
   answered_session_id: string | null
   session_answered_at: Date | null
+  /** callbacks to this push's signed URLs acknowledged but not stored (beyond maxCallbacksPerUrl) */
+  replays_dropped: number
   created_at: Date
   updated_at: Date
 }

@@ -1,4 +1,4 @@
-import { parseMpesaOptions } from "../options"
+import { mpesaOptionsFromEnv, parseMpesaOptions } from "../options"
 import { canTransition, LEDGER_TRANSITIONS } from "../stores/ledger-transitions"
 
 import { MINIMAL_OPTIONS as BASE } from "./fixtures"
@@ -15,6 +15,18 @@ describe("options", () => {
     const o = parseMpesaOptions(BASE)
     expect(o).toMatchObject({ maxQueriesPerPush: 6, maxCallbackChecks: 8, completionGiveUpMs: 48 * 60 * 60_000 })
     expect(() => parseMpesaOptions({ ...BASE, maxQueriesPerPush: 0 })).toThrow(/maxQueriesPerPush/)
+  })
+
+  it("bounds the callbacks stored per signed URL: 20 by default, a whole number from 1 to 1000, read from MPESA_MAX_CALLBACKS_PER_URL", () => {
+    expect(parseMpesaOptions(BASE).maxCallbacksPerUrl).toBe(20)
+    expect(parseMpesaOptions({ ...BASE, maxCallbacksPerUrl: 1000 }).maxCallbacksPerUrl).toBe(1000)
+    for (const bad of [0, 1001, 2.5, Number.NaN, "20"]) {
+      expect(() => parseMpesaOptions({ ...BASE, maxCallbacksPerUrl: bad })).toThrow(
+        /maxCallbacksPerUrl: maxCallbacksPerUrl must be a whole number from 1 to 1000/
+      )
+    }
+    expect(mpesaOptionsFromEnv({ MPESA_MAX_CALLBACKS_PER_URL: "7" }).maxCallbacksPerUrl).toBe(7)
+    expect(mpesaOptionsFromEnv({}).maxCallbacksPerUrl).toBeUndefined()
   })
 })
 

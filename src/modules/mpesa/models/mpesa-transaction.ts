@@ -78,6 +78,9 @@ const MpesaTransaction = model
     // onto its session right after, and completion waits for that write (issue 14, 1.4).
     answered_session_id: model.text().nullable(),
     session_answered_at: model.dateTime().nullable(),
+    // Callbacks to this push's signed URLs (its STK callback URL and its refunds' result URLs) that were
+    // acknowledged but not stored: replays beyond maxCallbacksPerUrl (a leaked URL cannot grow the inbox).
+    replays_dropped: model.number().default(0),
   })
   .indexes([
     // Unique while set (PostgreSQL unique indexes let any number of NULLs through).

@@ -6,12 +6,16 @@ import type { MpesaOptions } from "../options"
 import type { Knex } from "../types"
 import { checkConnection, type ConnectionCheck } from "./connection-check"
 import { mergeOptions, resolveEffectiveConfig, savedOverrides, type EffectiveConfig, type SettingsIssue } from "./effective-config"
+import { PAUSED_SHOPPER_MESSAGE, pauseNotice, type PauseNotice } from "./pause-notice"
 import { lastFour, SecretBox, SETTINGS_KEY_ENV } from "./secret-box"
 import { PLAIN_FIELD_NAMES, SECRET_FIELD_NAMES, type SettingsPatch, type SettingsRow } from "./settings-fields"
 import { SettingsStore } from "./settings-store"
 
 /** How long a process trusts its cached settings before checking the saved version again. */
 export const SETTINGS_CHECK_MS = 2_000
+
+/** While paused, background work repeats its error log line at most this often (the first one is logged at once). */
+export const PAUSE_REMINDER_MS = 5 * 60_000
 
 /**
  * The effective configuration of one process: boot options with the saved
@@ -26,6 +30,7 @@ export class ConfigRuntime {
   private effective: EffectiveConfig
   private checkedAt = 0
   private client: DarajaClient | null = null
+  private remindedAt = 0
 
   constructor(
     private readonly db: () => Knex,
@@ -35,7 +40,7 @@ export class ConfigRuntime {
     private readonly env: NodeJS.ProcessEnv = process.env
   ) {
     this.store = new SettingsStore(db)
-    this.effective = { options: base(), version: -1, sources: {} as EffectiveConfig["sources"], missing: [], problem: null }
+    this.effective = { options: base(), version: -1, sources: {} as EffectiveConfig["sources"], missing: [], problem: null, problemKind: null }
   }
 
   /** The configuration in force (sync; call `refresh` first where freshness matters). */
@@ -48,6 +53,11 @@ export class ConfigRuntime {
   }
 
   daraja(): DarajaClient {
+    // The one way to Daraja: while the saved settings cannot be used, no call goes out with the boot
+    // (MPESA_* / default) credentials and hosts in their place, whichever path asks.
+    if (this.effective.problem) {
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `M-Pesa is paused: ${this.effective.problem}`)
+    }
     if (!this.client) {
       this.client = createDarajaConnection(this.effective.options, this.db, this.logger)
     }
@@ -79,18 +89,51 @@ export class ConfigRuntime {
 
   private load(row: SettingsRow | null): void {
     const next = resolveEffectiveConfig({ base: this.base(), raw: this.raw, row, box: SecretBox.fromEnv(this.env) })
-    if (next.problem && next.problem !== this.effective.problem) {
-      this.logger.error(`M-Pesa: ${next.problem}; using the configured options until they are fixed`)
+    const notice = pauseNotice(next)
+    if (notice && next.problem !== this.effective.problem) {
+      this.logger.error(`M-Pesa paused: ${notice.problem} ${notice.fix} ${notice.meanwhile}`)
+      this.remindedAt = Date.now()
+    } else if (!notice && this.effective.problem) {
+      this.logger.info("M-Pesa: the saved settings can be used again; work with Daraja resumes")
     }
     this.effective = next
     this.client = null // the next call builds a client (and token row) for these credentials
   }
 
-  /** Refuses a push that cannot work, naming what to fix. */
+  /** Why work with Daraja is paused (the saved settings cannot be used), or null. */
+  pause(): PauseNotice | null {
+    return pauseNotice(this.effective)
+  }
+
+  /**
+   * For background work (callback confirmation, polling, reversal checks):
+   * true while paused, so the caller leaves its work as it is (nothing
+   * counted, nothing expired) for when the settings can be used again.
+   */
+  skipWhilePaused(work: string): boolean {
+    const notice = this.pause()
+    if (!notice) return false
+    if (Date.now() - this.remindedAt >= PAUSE_REMINDER_MS) {
+      this.remindedAt = Date.now()
+      this.logger.error(`M-Pesa paused (${work} waiting): ${notice.problem} ${notice.fix}`)
+    }
+    return true
+  }
+
+  /** For an admin action that needs Daraja: refused while paused, saying what is wrong and what to do. */
+  assertNotPaused(action: string): void {
+    const notice = this.pause()
+    if (notice) {
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `${action} is not possible while M-Pesa is paused. ${notice.problem} ${notice.fix}`)
+    }
+  }
+
+  /** Refuses a push that cannot work, naming what to fix (a pause: to the merchant, in the log; the shopper gets a short line). */
   assertUsable(): void {
     const { problem, missing } = this.effective
     if (problem) {
-      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `M-Pesa is misconfigured: ${problem}`)
+      this.logger.warn(`M-Pesa: a payment prompt was refused because M-Pesa is paused: ${problem}`)
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, PAUSED_SHOPPER_MESSAGE)
     }
     if (missing.length) {
       throw new MedusaError(

@@ -20,7 +20,11 @@ export type EffectiveConfig = {
   missing: string[]
   /** why the saved settings cannot be used (then `options` are the boot options); null when fine */
   problem: string | null
+  /** what kind of problem: the settings key (missing, or not the one the secrets were saved with), or invalid values */
+  problemKind: SettingsProblemKind | null
 }
+
+export type SettingsProblemKind = "settings_key_missing" | "settings_key_mismatch" | "invalid_settings"
 
 export type SettingsIssue = { field: string; message: string }
 
@@ -104,6 +108,7 @@ export function resolveEffectiveConfig(input: {
   const version = input.row?.version ?? 0
   const sources = valueSources(input.row, input.raw)
   let problem: string | null = null
+  let problemKind: SettingsProblemKind | null = null
   let options = input.base
   try {
     const merged = mergeOptions(input.base, savedOverrides(input.row, input.box))
@@ -111,9 +116,11 @@ export function resolveEffectiveConfig(input: {
       options = merged.options
     } else {
       problem = `saved M-Pesa settings are invalid: ${merged.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`
+      problemKind = "invalid_settings"
     }
   } catch (e) {
     problem = (e as Error).message
+    problemKind = e instanceof SettingsKeyErrorMissing ? "settings_key_missing" : "settings_key_mismatch"
   }
-  return { options, version, sources, missing: missingCredentials(options), problem }
+  return { options, version, sources, missing: missingCredentials(options), problem, problemKind }
 }

@@ -3,6 +3,7 @@ import { callbackUrlPattern } from "../callbacks/callback-url"
 import type { MpesaOptions } from "../options"
 import { initiatorCredentials } from "../refunds/reversal-credentials"
 import type { EffectiveConfig } from "./effective-config"
+import { pauseNotice, type PauseNotice } from "./pause-notice"
 import { fieldForOption } from "./effective-config"
 import { lastFour, SETTINGS_KEY_ENV } from "./secret-box"
 import {
@@ -31,12 +32,22 @@ export type SettingsView = {
   /** admin field names of credentials set nowhere */
   missing: string[]
   problem: string | null
+  /**
+   * Set while work with Daraja is paused because the saved settings cannot be
+   * used: what is wrong, what to do, and how many stored callbacks wait for it.
+   */
+  paused: (PauseNotice & { callbacks_waiting: number }) | null
   configured: boolean
   /** whether refunds can go through Daraja's Reversal API, and what is missing if not (never a value) */
   refunds: { ready: boolean; detail: string }
 }
 
-export function toSettingsView(effective: EffectiveConfig, row: SettingsRow | null, settingsKeyPresent: boolean): SettingsView {
+export function toSettingsView(
+  effective: EffectiveConfig,
+  row: SettingsRow | null,
+  settingsKeyPresent: boolean,
+  callbacksWaiting = 0
+): SettingsView {
   const o: MpesaOptions = effective.options
   const fields = {} as SettingsView["fields"]
   for (const field of PLAIN_FIELD_NAMES) {
@@ -58,9 +69,14 @@ export function toSettingsView(effective: EffectiveConfig, row: SettingsRow | nu
     settings_key: { present: settingsKeyPresent, variable: SETTINGS_KEY_ENV },
     missing: effective.missing.map(fieldForOption),
     problem: effective.problem,
+    paused: withWaiting(pauseNotice(effective), callbacksWaiting),
     configured: !effective.problem && effective.missing.length === 0,
     refunds: refundReadiness(o),
   }
+}
+
+function withWaiting(notice: PauseNotice | null, callbacksWaiting: number): SettingsView["paused"] {
+  return notice ? { ...notice, callbacks_waiting: callbacksWaiting } : null
 }
 
 function refundReadiness(o: MpesaOptions): SettingsView["refunds"] {

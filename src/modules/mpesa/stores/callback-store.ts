@@ -3,26 +3,53 @@ import type { CallbackKind, CallbackRow, CallbackStatus, Knex } from "../types"
 
 const TABLE = "mpesa_callback"
 
+export type CallbackInsert = {
+  kind?: CallbackKind
+  refund_id?: string | null
+  request_id?: string | null
+  payload: unknown
+  source_ip: string | null
+  transaction_id: string | null
+  checkout_request_id: string | null
+  merchant_request_id: string | null
+  result_code: string | null
+  status?: CallbackStatus
+  note?: string | null
+  now: Date
+}
+
 /** SQL for the raw callback inbox. */
 export class CallbackStore {
   constructor(private readonly db: () => Knex) {}
 
-  async insert(row: {
-    kind?: CallbackKind
-    refund_id?: string | null
-    request_id?: string | null
-    payload: unknown
-    source_ip: string | null
-    transaction_id: string | null
-    checkout_request_id: string | null
-    merchant_request_id: string | null
-    result_code: string | null
-    status?: CallbackStatus
-    note?: string | null
-    now: Date
-  }): Promise<CallbackRow> {
+  async insert(row: CallbackInsert): Promise<CallbackRow> {
+    return this.insertWith(this.db(), row)
+  }
+
+  /**
+   * Stores a callback unless its signed URL already holds `limit` of them
+   * (null then: nothing stored). One URL is one push's STK callback URL, or one
+   * request's result URL of one kind. Counting and inserting happen under a
+   * transaction-scoped advisory lock per URL, so simultaneous posts to one URL
+   * queue on it and never store more than `limit` rows between them; posts to
+   * other URLs do not wait.
+   */
+  async insertWithinLimit(row: CallbackInsert, limit: number): Promise<CallbackRow | null> {
+    const kind = row.kind ?? "stk"
+    const url = kind === "stk" ? `stk:${row.transaction_id}` : `${kind}:${row.request_id}`
+    return this.db().transaction(async (trx) => {
+      await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`mpesa-callback-url:${url}`])
+      const stored = trx(TABLE).where({ kind }).whereNull("deleted_at")
+      if (row.transaction_id) stored.where("transaction_id", row.transaction_id) // the indexed column
+      if (kind !== "stk") stored.where("request_id", row.request_id ?? null)
+      const [{ n }] = (await stored.count({ n: "*" })) as { n: string | number }[]
+      return Number(n) >= limit ? null : this.insertWith(trx, row)
+    })
+  }
+
+  private async insertWith(db: Knex, row: CallbackInsert): Promise<CallbackRow> {
     const { now, ...fields } = row
-    const [inserted] = await this.db()(TABLE)
+    const [inserted] = await db(TABLE)
       .insert({
         id: generateEntityId(undefined, "mpesacb"),
         ...fields,
@@ -34,6 +61,16 @@ export class CallbackStore {
       })
       .returning("*")
     return inserted as CallbackRow
+  }
+
+  /** Callbacks stored and not applied yet (the admin's "waiting" count while work with Daraja is paused). */
+  async countWaiting(): Promise<number> {
+    const [{ n }] = (await this.db()(TABLE)
+      .whereNull("processed_at")
+      .whereNull("deleted_at")
+      .whereNotNull("next_check_at")
+      .count({ n: "*" })) as { n: string | number }[]
+    return Number(n)
   }
 
   async findById(id: string): Promise<CallbackRow | null> {

@@ -371,6 +371,15 @@ export class LedgerStore {
     return (rows[0] as LedgerRow | undefined) ?? null
   }
 
+  /** Counts one callback dropped beyond maxCallbacksPerUrl; returns the push's new count (null: no such push). */
+  async countDroppedReplay(id: string, now: Date): Promise<number | null> {
+    const rows = (await this.db()(TABLE)
+      .where({ id })
+      .update({ replays_dropped: this.db().raw("replays_dropped + 1"), updated_at: now })
+      .returning("replays_dropped")) as { replays_dropped: number }[]
+    return rows[0]?.replays_dropped ?? null
+  }
+
   async flag(id: string, reason: string, now: Date): Promise<void> {
     await this.db()(TABLE)
       .where({ id })

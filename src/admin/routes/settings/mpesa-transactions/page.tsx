@@ -8,7 +8,8 @@ import { AddReceiptDrawer } from "../../../components/add-receipt-drawer"
 import { CheckReversalPrompt, CloseReversalDrawer } from "../../../components/unconfirmed-reversal-actions"
 import { isPendingRefund, RefundDetails, refundKindLabel, refundOutcome, RefundStatusBadge, RowRefundStatus } from "../../../components/refund-status"
 import { formatKes, formatTime, stateColor } from "../../../lib/format"
-import { refundsOf, useMpesaTransactions, type MpesaTransaction, type RefundView } from "../../../lib/mpesa-api"
+import { refundsOf, useMpesaSettings, useMpesaTransactions, type MpesaTransaction, type RefundView } from "../../../lib/mpesa-api"
+import { PausedBanner } from "../../../components/paused-banner"
 
 type Row = MpesaTransaction & { order_id: string | null }
 type ActionKind = "reverse" | "attach" | "outside" | "check" | "close" | "receipt"
@@ -39,6 +40,8 @@ const MpesaTransactionsPage = () => {
   const [offset, setOffset] = useState(0)
   const [applied, setApplied] = useState({ phone: "", receipt: "", from: "", to: "" })
   const { data, isLoading, error } = useMpesaTransactions({ view, state, ...applied, limit: PAGE, offset })
+  // Only for the paused banner: payments cannot settle while M-Pesa is paused, and this is where one looks.
+  const paused = useMpesaSettings().data?.settings.paused ?? null
   const [active, setActive] = useState<{ kind: ActionKind; row: Row } | null>(null)
   const [outcome, setOutcome] = useState<Outcome | null>(null)
   const close = (open: boolean) => (open ? undefined : setActive(null))
@@ -62,6 +65,11 @@ const MpesaTransactionsPage = () => {
           M-Pesa settings
         </Link>
       </div>
+      {paused ? (
+        <div className="px-6 py-4">
+          <PausedBanner paused={paused} />
+        </div>
+      ) : null}
       <div className="px-6 py-4">
         <Tabs value={view} onValueChange={(v) => (setView(v), setOffset(0))}>
           {/* On a phone the six tabs scroll sideways instead of running off the page. */}

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState, type ReactNode } from "react"
 import { Link } from "react-router-dom"
 import { Field } from "../../../components/field"
 import { GoLiveChecklist } from "../../../components/go-live-checklist"
+import { PausedBanner } from "../../../components/paused-banner"
 import {
   errorsByField,
   useMpesaSettings,
@@ -167,8 +168,8 @@ const MpesaSettingsPage = () => {
             </Text>
           </div>
           <div className="flex shrink-0 gap-x-2">
-            <Badge color={settings.configured ? "green" : "orange"} data-testid="mpesa-configured">
-              {settings.configured ? "Configured" : "Not set up"}
+            <Badge color={settings.paused ? "red" : settings.configured ? "green" : "orange"} data-testid="mpesa-configured">
+              {settings.paused ? "Paused" : settings.configured ? "Configured" : "Not set up"}
             </Badge>
             <Badge color={settings.fields.environment.value === "production" ? "purple" : "grey"}>
               {settings.fields.environment.value === "production" ? "Live" : "Sandbox"}
@@ -187,7 +188,11 @@ const MpesaSettingsPage = () => {
             </Alert>
           </div>
         ) : null}
-        {settings.problem ? (
+        {settings.paused ? (
+          <div className="px-6 py-4">
+            <PausedBanner paused={settings.paused} />
+          </div>
+        ) : settings.problem ? (
           <div className="px-6 py-4">
             <Alert variant="error">{settings.problem}</Alert>
           </div>

@@ -1,7 +1,11 @@
+import type { Logger } from "@medusajs/framework/types"
 import { tokenRowKey } from "../../daraja-connection"
+import type { Knex } from "../../types"
+import { ConfigRuntime } from "../config-runtime"
 import { parseMpesaOptions } from "../../options"
 import { MINIMAL_OPTIONS } from "../../__tests__/fixtures"
 import { resolveEffectiveConfig } from "../effective-config"
+import { PAUSED_SHOPPER_MESSAGE, pauseNotice } from "../pause-notice"
 import { lastFour, SecretBox } from "../secret-box"
 import type { SettingsRow } from "../settings-fields"
 
@@ -93,9 +97,61 @@ describe("resolveEffectiveConfig", () => {
     expect(noKey.problem).toMatch(/MPESA_SETTINGS_KEY is not set/)
   })
 
+  it("says which kind of problem it is, and the pause notice says what to do without any secret", () => {
+    const sealed = new SecretBox("the-old-key").seal("saved-passkey-value")
+    const rotated = resolveEffectiveConfig({ base, raw, row: row({ passkey_enc: sealed }), box })
+    expect(rotated.problemKind).toBe("settings_key_mismatch")
+    const notice = pauseNotice(rotated)!
+    expect(notice.fix).toMatch(/Restore the MPESA_SETTINGS_KEY they were saved with and restart Medusa, or enter the passkey again/)
+    expect(notice.meanwhile).toMatch(/callbacks .* are still received and stored/)
+    expect(JSON.stringify(notice)).not.toMatch(/saved-passkey-value|the-old-key|unit-test-settings-key/)
+
+    const noKey = resolveEffectiveConfig({ base, raw, row: row({ passkey_enc: sealed }), box: null })
+    expect(noKey.problemKind).toBe("settings_key_missing")
+    expect(pauseNotice(noKey)!.fix).toMatch(/Set MPESA_SETTINGS_KEY back to the value they were saved with/)
+
+    const invalid = resolveEffectiveConfig({ base, raw, row: row({ transaction_type: "till" }), box })
+    expect(invalid.problemKind).toBe("invalid_settings")
+    expect(pauseNotice(resolveEffectiveConfig({ base, raw, row: row({ shortcode: "600100" }), box }))).toBeNull()
+    expect(PAUSED_SHOPPER_MESSAGE).not.toMatch(/key|secret|setting|MPESA_/i)
+  })
+
   it("checks the merged whole (a till needs a till number)", () => {
     const eff = resolveEffectiveConfig({ base, raw, row: row({ transaction_type: "till" }), box })
     expect(eff.problem).toMatch(/till_number: tillNumber is required/)
+  })
+})
+
+describe("ConfigRuntime while the saved secrets cannot be decrypted", () => {
+  it("hands out no Daraja client, tells background work to wait, refuses pushes shortly and logs the fix once", async () => {
+    const saved = row({ version: 1, passkey_enc: new SecretBox("the-key-it-was-saved-with").seal("saved-passkey-value") })
+    // The two reads SettingsStore makes (version, row), both answered with `saved` as it is at the time.
+    const chain = { select: () => chain, where: () => chain, whereNull: () => chain, first: async () => saved }
+    const db = (() => () => chain) as unknown as () => Knex
+    const lines: string[] = []
+    const logger = { error: (m: string) => lines.push(`error ${m}`), warn: (m: string) => lines.push(`warn ${m}`), info: () => {}, debug: () => {} }
+    const env: NodeJS.ProcessEnv = { MPESA_SETTINGS_KEY: "a-rotated-key" }
+    const raw = { ...MINIMAL_OPTIONS }
+    const runtime = new ConfigRuntime(db, () => parseMpesaOptions(raw), raw, logger as unknown as Logger, env)
+
+    await runtime.refresh(true)
+    expect(() => runtime.daraja()).toThrow(/M-Pesa is paused: .*not the key it was saved with/)
+    expect(runtime.skipWhilePaused("callbacks")).toBe(true)
+    expect(runtime.skipWhilePaused("callbacks")).toBe(true)
+    expect(() => runtime.assertUsable()).toThrow(PAUSED_SHOPPER_MESSAGE)
+    expect(() => runtime.assertNotPaused("Reversing a payment")).toThrow(/Reversing a payment is not possible while M-Pesa is paused/)
+    const errors = lines.filter((l) => l.startsWith("error"))
+    expect(errors).toHaveLength(1) // the reminder waits PAUSE_REMINDER_MS
+    expect(errors[0]).toMatch(/M-Pesa paused: .* Restore the MPESA_SETTINGS_KEY/)
+    expect(lines.join("\n")).not.toMatch(/saved-passkey-value|a-rotated-key|the-key-it-was-saved-with/)
+
+    // The key is back (a restart reads the settings again): work resumes with the saved passkey.
+    env.MPESA_SETTINGS_KEY = "the-key-it-was-saved-with"
+    saved.version = 2
+    await runtime.refresh(true)
+    expect(runtime.pause()).toBeNull()
+    expect(runtime.skipWhilePaused("callbacks")).toBe(false)
+    expect(runtime.options().passkey).toBe("saved-passkey-value")
   })
 })
 

@@ -13,8 +13,9 @@ import { callbackSourceIp, isAllowedSource } from "./callback-guard"
  * rejects in callback URLs).
  *
  * Order of work: check the push's signature in constant time, optionally the
- * source IP, persist the raw body bound to that push, acknowledge Daraja,
- * then process asynchronously.
+ * source IP, persist the raw body bound to that push (at most
+ * maxCallbacksPerUrl per URL: replays beyond are acknowledged, not stored),
+ * acknowledge Daraja, then process asynchronously.
  */
 export const AUTHENTICATE = false
 
@@ -42,6 +43,7 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
     return
   }
   res.status(200).json({ ResultCode: 0, ResultDesc: "Accepted" })
+  if (!id) return // a replay beyond maxCallbacksPerUrl: acknowledged, not stored, nothing to apply
 
   // Persisted already: if this emit is lost (crash, restart), the reconcile
   // job picks the unprocessed callback up again.

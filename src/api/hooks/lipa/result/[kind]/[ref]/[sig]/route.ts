@@ -37,6 +37,8 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
     return
   }
   res.status(200).json({ ResultCode: 0, ResultDesc: "Accepted" })
+  // null: acknowledged but not stored (the URL already holds maxCallbacksPerUrl results: a replay).
+  if (!id) return
 
   // Persisted already: if this emit is lost, the reconcile job's callback sweep applies it.
   try {
