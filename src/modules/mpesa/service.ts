@@ -667,6 +667,7 @@ export default class MpesaModuleService {
    */
   async addReceipt(transactionId: string, receipt: string, actor: string): Promise<ReceiptCheckView> {
     await this.configRuntime().refresh(true)
+    this.configRuntime().assertNotPaused("Checking a receipt with M-Pesa")
     return new ReceiptChecks(this.ctx_).add({ transactionId, receipt, actor })
   }
 
