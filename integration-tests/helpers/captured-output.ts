@@ -21,3 +21,21 @@ export function captureProcessOutput(): string[] {
   }
   return output
 }
+
+/**
+ * Every line the app's logger (the one Medusa gives the module) writes from now on, calling through.
+ * Process output capture misses Medusa's log lines when other spec files ran first in the same jest
+ * process (winston keeps the first file's console), so specs that assert a log line read the logger.
+ */
+export function captureLogger(logger: Record<string, unknown>): string[] {
+  const lines: string[] = []
+  for (const level of ["debug", "info", "warn", "error"] as const) {
+    const original = logger[level]
+    if (typeof original !== "function") continue
+    logger[level] = (...args: unknown[]) => {
+      lines.push(args.map((a) => (typeof a === "string" ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(" "))
+      return (original as (...a: unknown[]) => unknown).apply(logger, args)
+    }
+  }
+  return lines
+}

@@ -9,7 +9,7 @@ import { resultUrl } from "../../src/modules/mpesa/callbacks/result-url"
 import { PAUSED_SHOPPER_MESSAGE } from "../../src/modules/mpesa/settings/pause-notice"
 import type MpesaModuleService from "../../src/modules/mpesa/service"
 import { adminToken } from "../helpers/admin-auth"
-import { captureProcessOutput } from "../helpers/captured-output"
+import { captureLogger, captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort, TEST_CALLBACK_SECRET } from "../helpers/env"
 import { successCallbackBody } from "../helpers/stk-callback"
 import { sleep, StoreCheckout } from "../helpers/store-checkout"
@@ -67,6 +67,9 @@ medusaIntegrationTestRunner({
     let mpesa: MpesaModuleService
     let admin: { headers: Record<string, string> }
     const container = (): MedusaContainer => getContainer()
+    let logged: string[] = []
+    /** The process's output and the app logger's lines (see captureLogger). */
+    const everything = () => output.join("") + logged.join("\n")
     const db = () => container().resolve<Knex>(ContainerRegistrationKeys.PG_CONNECTION)
     const save = (body: Record<string, unknown>) => api.post("/admin/mpesa/settings", body, { ...admin, validateStatus: () => true })
     const settingsView = async () => (await api.get("/admin/mpesa/settings", admin)).data.settings
@@ -100,6 +103,7 @@ medusaIntegrationTestRunner({
     }
 
     beforeAll(async () => {
+      logged = captureLogger(container().resolve<Record<string, unknown>>("logger"))
       seed = await seedDemoStore(container())
       mpesa = container().resolve<MpesaModuleService>("mpesa")
       store = new StoreCheckout(api, seed.publishableKey)
@@ -152,7 +156,7 @@ medusaIntegrationTestRunner({
       expect(paused.paused.problem).toMatch(/cannot be decrypted: MPESA_SETTINGS_KEY on this server is not the key they were saved with/)
       expect(paused.paused.fix).toMatch(/Restore the MPESA_SETTINGS_KEY .* or enter the consumer secret, passkey again/)
       expect(JSON.stringify(paused)).not.toContain(ROTATED_KEY)
-      expect(output.join("")).toMatch(/M-Pesa paused: The M-Pesa credentials saved in Settings -> M-Pesa cannot be decrypted/)
+      expect(everything()).toMatch(/M-Pesa paused: The M-Pesa credentials saved in Settings -> M-Pesa cannot be decrypted/)
 
       // A new push is refused with a short line for the shopper, and never sent.
       const refused = await tryPush("0722000132")
@@ -168,7 +172,7 @@ medusaIntegrationTestRunner({
       const [applied] = await db()("mpesa_callback").where({ transaction_id: row!.id })
       expect(applied.status).toBe("applied")
       expect((await settingsView()).paused).toBeNull()
-      for (const secret of [SETTINGS_KEY, ROTATED_KEY, GOOD.consumer_secret, GOOD.passkey]) expect(output.join("")).not.toContain(secret)
+      for (const secret of [SETTINGS_KEY, ROTATED_KEY, GOOD.consumer_secret, GOOD.passkey]) expect(everything()).not.toContain(secret)
     })
 
     it("stores at most maxCallbacksPerUrl callbacks per signed URL under concurrent replays, answers all 200, and applies the real one once", async () => {
@@ -206,16 +210,16 @@ medusaIntegrationTestRunner({
       expect(settled.map((r) => r.status).sort()).toEqual(["applied", ...Array(LIMIT - 1).fill("duplicate")])
       const after = (await mpesa.getLedgerRow(row.id))!
       expect(after.replays_dropped).toBe(10)
-      const warnings = output.join("").split("\n").filter((l) => l.includes("acknowledged but not stored") && l.includes(row.id))
+      const warnings = logged.filter((l) => l.includes("acknowledged but not stored") && l.includes(row.id))
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).not.toContain(url.split("/").pop())
 
-      // The refund result URLs carry the same bound.
-      const result = resultUrl({ callbackBaseUrl, callbackSecret: TEST_CALLBACK_SECRET }, "status", "mpesarf_01REPLAYEDRESULT")
+      // The Daraja request result URLs carry the same bound.
+      const result = resultUrl({ callbackBaseUrl, callbackSecret: TEST_CALLBACK_SECRET }, "status", "mpesarq_01REPLAYEDRESULT")
       const resultBody = { Result: { ResultType: 0, ResultCode: 0, ResultDesc: "ok", OriginatorConversationID: "1-2-3", ConversationID: "AG_1", TransactionID: "X1" } }
       const resultAnswers = await Promise.all(Array.from({ length: LIMIT + 3 }, () => api.post(result, resultBody, { validateStatus: () => true })))
       expect(resultAnswers.map((a) => a.status)).toEqual(Array(LIMIT + 3).fill(200))
-      expect(await db()("mpesa_callback").where({ refund_id: "mpesarf_01REPLAYEDRESULT" }).count({ n: "*" })).toEqual([{ n: String(LIMIT) }])
+      expect(await db()("mpesa_callback").where({ request_id: "mpesarq_01REPLAYEDRESULT" }).count({ n: "*" })).toEqual([{ n: String(LIMIT) }])
     })
   },
 })

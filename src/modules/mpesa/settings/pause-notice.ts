@@ -1,3 +1,4 @@
+import { MESSAGES } from "../customer-messages"
 import type { EffectiveConfig, SettingsProblemKind } from "./effective-config"
 import { SETTINGS_KEY_ENV } from "./secret-box"
 import { SECRET_FIELD_NAMES, type SecretField } from "./settings-fields"
@@ -12,7 +13,8 @@ import { SECRET_FIELD_NAMES, type SecretField } from "./settings-fields"
  */
 
 /** For shoppers: short, nothing about keys, settings or secrets. */
-export const PAUSED_SHOPPER_MESSAGE = "M-Pesa is unavailable right now. Please try again later or choose another payment method."
+/** The shoppers' one line for every M-Pesa that cannot take payments now (customer-messages.ts). */
+export const PAUSED_SHOPPER_MESSAGE = MESSAGES.unavailable
 
 export type PauseNotice = {
   kind: SettingsProblemKind
