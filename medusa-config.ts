@@ -1,5 +1,5 @@
 import { defineConfig, loadEnv } from "@medusajs/framework/utils"
-import { mpesaOptionsFromEnv } from "./src/modules/mpesa/options"
+import { mpesaOptionsFromEnv } from "./src/modules/mpesa"
 
 loadEnv(process.env.NODE_ENV || "development", process.cwd())
 

@@ -11,22 +11,34 @@
  * "error": "..."}). The money-conservation spec SIGKILLs it mid-work.
  * Started with `node -r ts-node/register` (swc).
  */
-import knex from "knex"
+import path from "path"
 import readline from "readline"
-import { mpesaOptionsFromEnv } from "../../src/modules/mpesa/options"
-import MpesaModuleService from "../../src/modules/mpesa/service"
+import { initModules } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { MPESA_MODULE, mpesaOptionsFromEnv, type IMpesaModuleService } from "../../src/modules/mpesa"
 
-const db = knex({ client: "pg", connection: process.env.SECOND_PROCESS_DB, pool: { min: 0, max: 2 } })
+// stdout carries the protocol: the module logs only errors, to stderr.
 const quiet = () => {}
-const logger = { info: quiet, debug: quiet, warn: quiet, error: (m: string) => process.stderr.write(`${m}\n`) }
-const mpesa = new MpesaModuleService({ logger, __pg_connection__: db } as never, mpesaOptionsFromEnv())
+const logger = { info: quiet, debug: quiet, warn: quiet, log: quiet, activity: quiet, progress: quiet, error: (m: string) => process.stderr.write(`${m}\n`) }
 
+async function main() {
+  // The module loaded the way Medusa loads it (its loaders, its connection, Medusa's data layer), alone.
+  const { medusaApp, shutdown } = await initModules({
+    databaseConfig: { clientUrl: process.env.SECOND_PROCESS_DB ?? "", schema: "public" },
+    injectedDependencies: { [ContainerRegistrationKeys.LOGGER]: logger },
+    modulesConfig: { [MPESA_MODULE]: { resolve: path.join(__dirname, "../../src/modules/mpesa"), options: mpesaOptionsFromEnv() } },
+  })
+  const mpesa: IMpesaModuleService = medusaApp.sharedContainer!.resolve(MPESA_MODULE)
+  serve(mpesa, shutdown)
+}
+
+function serve(mpesa: IMpesaModuleService, shutdown: () => Promise<void>) {
 const lines = readline.createInterface({ input: process.stdin })
 lines.on("line", async (line) => {
   try {
     const cmd = JSON.parse(line)
     if (cmd.exit) {
-      await db.destroy()
+      await shutdown()
       process.exit(0)
     }
     const view = cmd.reverse
@@ -40,3 +52,9 @@ lines.on("line", async (line) => {
   }
 })
 process.stdout.write(JSON.stringify({ ready: true }) + "\n")
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`)
+  process.exit(1)
+})

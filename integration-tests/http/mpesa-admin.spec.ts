@@ -7,8 +7,8 @@ import readline from "readline"
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import { SecretBox } from "../../src/modules/mpesa/settings/secret-box"
-import type MpesaModuleService from "../../src/modules/mpesa/service"
+import { SecretBox } from "../../src/modules/mpesa"
+import type { IMpesaModuleService } from "../../src/modules/mpesa"
 import { adminToken } from "../helpers/admin-auth"
 import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort } from "../helpers/env"
@@ -65,7 +65,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     let seed: Awaited<ReturnType<typeof seedDemoStore>>
     let store: StoreCheckout
-    let mpesa: MpesaModuleService
+    let mpesa: IMpesaModuleService
     let admin: { headers: Record<string, string> }
     const container = (): MedusaContainer => getContainer()
     const db = () => container().resolve<Knex>(ContainerRegistrationKeys.PG_CONNECTION)
@@ -92,7 +92,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<MpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>("mpesa")
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

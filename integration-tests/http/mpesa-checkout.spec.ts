@@ -4,8 +4,8 @@ import { createProductsWorkflow, createRegionsWorkflow } from "@medusajs/medusa/
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import { callbackUrlForPush } from "../../src/modules/mpesa/callbacks/callback-url"
-import type MpesaModuleService from "../../src/modules/mpesa/service"
+import { callbackUrlForPush } from "../../src/modules/mpesa"
+import type { IMpesaModuleService } from "../../src/modules/mpesa"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort, TEST_CALLBACK_SECRET, MPESA_TEST_ENV } from "../helpers/env"
@@ -51,7 +51,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     let seed: Awaited<ReturnType<typeof seedDemoStore>>
     let store: StoreCheckout
-    let mpesa: MpesaModuleService
+    let mpesa: IMpesaModuleService
 
     const container = (): MedusaContainer => getContainer()
 
@@ -111,7 +111,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<MpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>("mpesa")
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

@@ -4,8 +4,8 @@ import { completeCartWorkflow } from "@medusajs/medusa/core-flows"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import type MpesaModuleService from "../../src/modules/mpesa/service"
-import type { LedgerRow } from "../../src/modules/mpesa/types"
+import type { IMpesaModuleService } from "../../src/modules/mpesa"
+import type { LedgerRow } from "../../src/modules/mpesa"
 import { applyTestEnv, freePort, simulatorAppEnv } from "../helpers/env"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
 
@@ -69,7 +69,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     let seed: Awaited<ReturnType<typeof seedDemoStore>>
     let store: StoreCheckout
-    let mpesa: MpesaModuleService
+    let mpesa: IMpesaModuleService
     const container = (): MedusaContainer => getContainer()
     const query = () => container().resolve(ContainerRegistrationKeys.QUERY)
 
@@ -141,7 +141,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<MpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>("mpesa")
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

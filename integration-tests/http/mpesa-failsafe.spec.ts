@@ -4,10 +4,10 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import { callbackUrlForPush } from "../../src/modules/mpesa/callbacks/callback-url"
-import { resultUrl } from "../../src/modules/mpesa/callbacks/result-url"
-import { PAUSED_SHOPPER_MESSAGE } from "../../src/modules/mpesa/settings/pause-notice"
-import type MpesaModuleService from "../../src/modules/mpesa/service"
+import { callbackUrlForPush } from "../../src/modules/mpesa"
+import { resultUrl } from "../../src/modules/mpesa"
+import { PAUSED_SHOPPER_MESSAGE } from "../../src/modules/mpesa"
+import type { IMpesaModuleService } from "../../src/modules/mpesa"
 import { adminToken } from "../helpers/admin-auth"
 import { captureLogger, captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort, TEST_CALLBACK_SECRET } from "../helpers/env"
@@ -64,7 +64,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     let seed: Awaited<ReturnType<typeof seedDemoStore>>
     let store: StoreCheckout
-    let mpesa: MpesaModuleService
+    let mpesa: IMpesaModuleService
     let admin: { headers: Record<string, string> }
     const container = (): MedusaContainer => getContainer()
     let logged: string[] = []
@@ -105,7 +105,7 @@ medusaIntegrationTestRunner({
     beforeAll(async () => {
       logged = captureLogger(container().resolve<Record<string, unknown>>("logger"))
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<MpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>("mpesa")
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

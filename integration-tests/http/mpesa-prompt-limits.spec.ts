@@ -4,9 +4,10 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import type { AxiosResponse } from "axios"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import { promptLimitsSchema } from "../../src/modules/mpesa/prompt-limits/options"
-import { PROMPT_LIMIT_TABLE, PromptLimiter } from "../../src/modules/mpesa/prompt-limits/prompt-limiter"
-import type { Knex } from "../../src/modules/mpesa/types"
+import { promptLimitsSchema } from "../../src/modules/mpesa"
+import { PromptLimiter } from "../../src/modules/mpesa/prompt-limits/prompt-limiter"
+import { PROMPT_LIMIT_TABLE, PromptLimitStore } from "../../src/modules/mpesa/stores/prompt-limit-store"
+import type { Knex } from "../../src/modules/mpesa"
 import { applyTestEnv, freePort, TEST_CALLBACK_SECRET } from "../helpers/env"
 import { StoreCheckout } from "../helpers/store-checkout"
 
@@ -354,8 +355,8 @@ medusaIntegrationTestRunner({
         client: { max: LIMITS.client },
       })
       // Same key secret as the server (the callback secret), so the same phone maps to the same row.
-      const a = new PromptLimiter({ db: () => poolA, limits, keySecret: TEST_CALLBACK_SECRET })
-      const b = new PromptLimiter({ db: () => poolB, limits, keySecret: TEST_CALLBACK_SECRET })
+      const a = new PromptLimiter({ store: new PromptLimitStore(() => poolA), limits, keySecret: TEST_CALLBACK_SECRET })
+      const b = new PromptLimiter({ store: new PromptLimitStore(() => poolB), limits, keySecret: TEST_CALLBACK_SECRET })
       const now = new Date()
 
       const results = await Promise.all(

@@ -4,7 +4,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { createOrderPaymentCollectionWorkflow } from "@medusajs/medusa/core-flows"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import type MpesaModuleService from "../../src/modules/mpesa/service"
+import type { IMpesaModuleService } from "../../src/modules/mpesa"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { adminToken } from "../helpers/admin-auth"
 import { captureProcessOutput } from "../helpers/captured-output"
@@ -56,7 +56,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     let seed: Awaited<ReturnType<typeof seedDemoStore>>
     let store: StoreCheckout
-    let mpesa: MpesaModuleService
+    let mpesa: IMpesaModuleService
     let admin: { headers: Record<string, string> }
     const container = (): MedusaContainer => getContainer()
     const query = () => container().resolve(ContainerRegistrationKeys.QUERY)
@@ -141,7 +141,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<MpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>("mpesa")
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

@@ -1,10 +1,10 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import type MpesaModuleService from "../modules/mpesa/service"
-import { MPESA_CALLBACK_RECEIVED } from "../modules/mpesa/events"
+import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_CALLBACK_RECEIVED } from "../modules/mpesa"
 
-/** Applies a persisted Daraja callback to the ledger (idempotent; see MpesaModuleService.processCallback). */
+/** Applies a persisted Daraja callback to the ledger (idempotent; see IMpesaModuleService.processCallback). */
 export default async function mpesaCallbackReceived({ event, container }: SubscriberArgs<{ id: string }>) {
-  await container.resolve<MpesaModuleService>("mpesa").processCallback(event.data.id)
+  await container.resolve<IMpesaModuleService>("mpesa").processCallback(event.data.id)
 }
 
 export const config: SubscriberConfig = {

@@ -1,5 +1,5 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import { MPESA_PAYMENT_CAPTURED } from "../modules/mpesa/events"
+import { MPESA_PAYMENT_CAPTURED } from "../modules/mpesa"
 import { completeMpesaPaymentWorkflow } from "../workflows/complete-mpesa-payment"
 
 /** A push just became paid: complete the cart into an order through Medusa's own flow. */

@@ -1,5 +1,5 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import { MPESA_PAYMENT_FAILED } from "../modules/mpesa/events"
+import { MPESA_PAYMENT_FAILED } from "../modules/mpesa"
 import { recordMpesaFailureWorkflow } from "../workflows/record-mpesa-failure"
 
 /** A push ended without money: show the reason on Medusa's payment session too. */

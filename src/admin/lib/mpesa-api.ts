@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 // Types only (erased at build): the shapes the admin routes return.
-import type { AdminCallbackView, AdminTransactionView, TimelineEvent } from "../../modules/mpesa/admin-views"
-import type { PaymentActions, RefundStatus, RefundView } from "../../modules/mpesa/refunds/refund-view"
-import type { ConnectionCheck } from "../../modules/mpesa/settings/connection-check"
-import type { SettingsView } from "../../modules/mpesa/settings/settings-view"
+import type { AdminCallbackView, AdminTransactionView, TimelineEvent } from "../../modules/mpesa/types"
+import type { PaymentActions, RefundStatus, RefundView } from "../../modules/mpesa/types"
+import type { ConnectionCheck } from "../../modules/mpesa/types"
+import type { SettingsView } from "../../modules/mpesa/types"
 import type { MpesaRegionStatus } from "../../queries/mpesa-regions"
 import { sdk } from "./sdk"
 

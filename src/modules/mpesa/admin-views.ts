@@ -1,47 +1,13 @@
 import { describeResultCode, maskPhone } from "../../lib/daraja"
-import { toRefundView, type PaymentActions, type RefundView } from "./refunds/refund-view"
+import { toRefundView } from "./refunds/refund-view"
 import type { CallbackRow, LedgerRow, MpesaPaymentView, RefundRow } from "./types"
-import { OPEN_REFUND_STATUSES } from "./types"
+import { OPEN_REFUND_STATUSES } from "./statuses"
 import { attachRule, liveReversal, outsideRule, paidAmount, reverseRule } from "./refunds/desk-rules"
 import { toPaymentView } from "./views"
+import type { AdminCallbackView, AdminTransactionView, PaymentActions, RefundView, TimelineEvent } from "./types"
 
-/**
- * What the admin sees of M-Pesa: a ledger row in the merchant's words (state,
- * reason, what to do) and the timeline of one push. Never a secret, never a
- * full phone number, never a raw callback body (it holds the shopper's phone).
- */
-export type AdminTransactionView = MpesaPaymentView & {
-  created_at: string
-  account_reference: string
-  result_desc: string | null
-  state_label: string
-  /** why it failed / why it needs a person, in words */
-  reason: string | null
-  /** what the merchant can do about it (null: nothing to do) */
-  action: string | null
-  completion_attempts: number
-  completion_error: string | null
-  /** refunds of this payment (reversals and refunds recorded as made outside), newest first */
-  refunds: RefundView[]
-  /** whole shillings refunded so far (completed refunds only) */
-  refunded_amount: number
-  /** which actions the admin may offer now */
-  actions: PaymentActions
-}
 
-export type TimelineEvent = { at: string; kind: string; label: string; detail: string | null; tone: "info" | "success" | "warning" | "error" }
 
-export type AdminCallbackView = {
-  id: string
-  created_at: string
-  status: CallbackRow["status"]
-  note: string | null
-  source_ip: string | null
-  transaction_id: string | null
-  checkout_request_id: string | null
-  result_code: string | null
-  action: string
-}
 
 const STATE_LABELS: Record<LedgerRow["status"], string> = {
   initiating: "Sending the prompt",

@@ -4,7 +4,7 @@ import { isUniqueViolation } from "./error-mapping"
 import type { QueryAnswer, QuerySettlement } from "./query-settlement"
 import type { SettlementContext } from "./settlement-context"
 import type { CallbackOutcome, CallbackRow, LedgerRow } from "./types"
-import { FAILURE_STATUSES, OPEN_STATUSES } from "./types"
+import { FAILURE_STATUSES, OPEN_STATUSES } from "./statuses"
 
 /** What applying a callback decided: final (the callback is processed) or deferred (check again later). */
 export type CallbackDecision =

@@ -1,5 +1,6 @@
+import { MPESA_PAYMENT_CAPTURED } from "./events"
 import type { SettlementContext } from "./settlement-context"
-import type { PaidSettlement } from "./stores/ledger-store"
+import type { PaidSettlement } from "./stores/ledger-settlement"
 import type { LedgerRow } from "./types"
 
 /**
@@ -12,11 +13,11 @@ export class CompletionLedger {
 
   claim(transactionId: string): Promise<LedgerRow | null> {
     const now = this.ctx.now()
-    return this.ctx.ledger.claimCompletion(transactionId, now, this.ctx.config().completionLeaseMs)
+    return this.ctx.leases.claimCompletion(transactionId, now, this.ctx.config().completionLeaseMs)
   }
 
   due(limit: number): Promise<LedgerRow[]> {
-    return this.ctx.ledger.findDueForCompletion(this.ctx.now(), limit)
+    return this.ctx.leases.findDueForCompletion(this.ctx.now(), limit)
   }
 
   async completed(transactionId: string): Promise<void> {
@@ -54,8 +55,36 @@ export class CompletionLedger {
     return { nextAttemptAt, needsAttention }
   }
 
+  /** Records a failed attempt of a payment by id (null: no such payment); warns when a person must look. */
+  async failedById(transactionId: string, error: string): Promise<{ nextAttemptAt: string | null; needsAttention: boolean } | null> {
+    const row = await this.ctx.ledger.findById(transactionId)
+    if (!row) return null
+    const r = await this.failed(row, error)
+    if (r.needsAttention) {
+      this.ctx.logger.warn(`M-Pesa: payment ${transactionId} is paid but has no order yet (needs attention): ${error}`)
+    }
+    return { nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null, needsAttention: r.needsAttention }
+  }
+
+  /** Gives the completion lease back and makes the payment due at `at`, without counting an attempt. */
+  async release(transactionId: string, at: Date): Promise<void> {
+    await this.ctx.ledger.patch(transactionId, { completion_locked_until: null, next_completion_at: at }, this.ctx.now())
+  }
+
   /** The paid push's session is gone: move the money to the cart's current session, or keep it unmatched. */
   rematch(transactionId: string): Promise<PaidSettlement | null> {
-    return this.ctx.ledger.rematchPaid(transactionId, this.ctx.now())
+    return this.ctx.settlements.rematchPaid(transactionId, this.ctx.now())
+  }
+
+  /** `rematch`, then emits the capture again if the money moved to a session (its order is due). */
+  async rematchAndAnnounce(transactionId: string): Promise<LedgerRow | null> {
+    const settled = await this.rematch(transactionId)
+    if (!settled) return null
+    if (settled.captured) {
+      await this.ctx.emit(MPESA_PAYMENT_CAPTURED, settled.row.id)
+    } else {
+      this.ctx.logger.warn(`M-Pesa: paid ${transactionId} lost its session before an order was created; kept as unmatched`)
+    }
+    return settled.row
   }
 }

@@ -8,15 +8,8 @@ import { MESSAGES } from "./customer-messages"
 import { errorSummary, toMedusaError } from "./error-mapping"
 import type { SettlementContext } from "./settlement-context"
 import type { LedgerRow } from "./types"
+import type { PushInput } from "./types"
 
-export type PushInput = {
-  sessionId: string
-  /** Medusa's payment collection (one per cart checkout), when the provider could learn it */
-  paymentCollectionId: string | null
-  amount: BigNumberInput
-  currencyCode: string
-  phone: unknown
-}
 
 /**
  * Sends the STK Push for a payment session: at most once per session, and
@@ -93,7 +86,7 @@ export class PushInitiation {
         this.ctx.logger.warn(
           `M-Pesa: STK Push for session ${input.sessionId} has an unknown outcome (${errorSummary(e)}); keeping it open until a callback or expiry settles it`
         )
-        const kept = await this.ctx.ledger.transition(
+        const kept = await this.ctx.settlements.transition(
           row.id,
           "indeterminate",
           { customer_message: MESSAGES.indeterminate },
@@ -107,7 +100,7 @@ export class PushInitiation {
       throw toMedusaError(e)
     }
 
-    await this.ctx.ledger.transition(
+    await this.ctx.settlements.transition(
       row.id,
       "pending",
       {

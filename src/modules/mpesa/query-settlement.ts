@@ -3,7 +3,7 @@ import { MESSAGES } from "./customer-messages"
 import { errorSummary } from "./error-mapping"
 import { MPESA_PAYMENT_CAPTURED, MPESA_PAYMENT_FAILED } from "./events"
 import type { SettlementContext } from "./settlement-context"
-import type { PaidSettlement, SettlementPatch } from "./stores/ledger-store"
+import type { PaidSettlement, SettlementPatch } from "./stores/ledger-settlement"
 import type { LedgerRow } from "./types"
 
 /** Daraja's answer to a status query when it does not know the CheckoutRequestID: asking again will not help. */
@@ -39,7 +39,7 @@ export class QuerySettlement {
       return { status: "pending" }
     }
     const budget = config.maxQueriesPerPush + (options.forCallback ? config.maxCallbackChecks : 0)
-    const spent = await this.ctx.ledger.spendQuery(tx.id, budget, this.ctx.now())
+    const spent = await this.ctx.leases.spendQuery(tx.id, budget, this.ctx.now())
     if (!spent) {
       return { status: "budget_spent" }
     }
@@ -80,7 +80,7 @@ export class QuerySettlement {
       })
       return settled ? { row: settled.row, captured: settled.captured } : null
     }
-    const won = await this.ctx.ledger.transition(
+    const won = await this.ctx.settlements.transition(
       tx.id,
       info.state,
       {
@@ -101,7 +101,7 @@ export class QuerySettlement {
   }
 
   private async settlePaid(tx: LedgerRow, patch: SettlementPatch): Promise<PaidSettlement | null> {
-    const settled = await this.ctx.ledger.settlePaid(tx.id, patch, this.ctx.now())
+    const settled = await this.ctx.settlements.settlePaid(tx.id, patch, this.ctx.now())
     if (!settled) {
       return null
     }
@@ -139,7 +139,7 @@ export class QuerySettlement {
       (answer.status === "failed" && !answer.retryable) ||
       row.query_attempts + 1 >= config.maxQueriesPerPush
     if (expired) {
-      const won = await this.ctx.ledger.transition(
+      const won = await this.ctx.settlements.transition(
         row.id,
         "expired",
         { customer_message: MESSAGES.expiredByTimer, settled_at: now, next_query_at: null },

@@ -4,14 +4,8 @@ import { MPESA_PAYMENT_FAILED } from "./events"
 import type { QuerySettlement } from "./query-settlement"
 import type { SettlementContext } from "./settlement-context"
 import type { LedgerRow } from "./types"
+import type { PollSummary } from "./types"
 
-export type PollSummary = {
-  queried: number
-  settled: number
-  expired: number
-  callbacksRetried: number
-  rateLimited: boolean
-}
 
 /**
  * The fallback for lost callbacks and crashes: status queries for overdue
@@ -31,8 +25,8 @@ export class Reconciler {
     const now = this.ctx.now()
     const summary: PollSummary = { queried: 0, settled: 0, expired: 0, callbacksRetried: 0, rateLimited: false }
 
-    await this.ctx.ledger.markStaleInitiating(new Date(now.getTime() - config.requestTimeoutMs - 30_000), now)
-    const expired = await this.ctx.ledger.expireDue(now, MESSAGES.expiredByTimer, limit * 4)
+    await this.ctx.leases.markStaleInitiating(new Date(now.getTime() - config.requestTimeoutMs - 30_000), now)
+    const expired = await this.ctx.leases.expireDue(now, MESSAGES.expiredByTimer, limit * 4)
     summary.expired += expired.length
     for (const row of expired) {
       await this.ctx.emit(MPESA_PAYMENT_FAILED, row.id)
@@ -40,7 +34,7 @@ export class Reconciler {
 
     summary.callbacksRetried = await this.inbox.processDue(limit * 2)
 
-    for (const row of await this.ctx.ledger.claimDue(now, limit, config.queryLeaseMs)) {
+    for (const row of await this.ctx.leases.claimDue(now, limit, config.queryLeaseMs)) {
       const result = await this.settlement.settleByQuery(row)
       summary.queried++
       if (result === "settled") summary.settled++
@@ -58,7 +52,7 @@ export class Reconciler {
     if (row.status !== "pending") {
       return
     }
-    const claimed = await this.ctx.ledger.claimForQuery(row.id, this.ctx.now(), this.ctx.config().queryLeaseMs)
+    const claimed = await this.ctx.leases.claimForQuery(row.id, this.ctx.now(), this.ctx.config().queryLeaseMs)
     if (claimed) {
       await this.settlement.settleByQuery(claimed)
     }

@@ -1,5 +1,6 @@
 import { z } from "zod"
 import type { LedgerRow } from "./types"
+import type { SessionReadiness } from "./types"
 
 /**
  * Medusa writes our answer onto its payment session right after our
@@ -28,7 +29,6 @@ export const sessionSnapshotSchema = z.object({
 
 export type SessionSnapshot = z.infer<typeof sessionSnapshotSchema>
 
-export type SessionReadiness = { ready: true; why: string } | { ready: false; why: string; readyBy: Date }
 
 export function sessionReadiness(
   row: Pick<LedgerRow, "answered_session_id" | "session_answered_at">,

@@ -1,21 +1,19 @@
 import type { Logger } from "@medusajs/framework/types"
 import type { DarajaClient } from "../../lib/daraja"
 import type { MpesaOptions } from "./options"
-import type { CallbackStore } from "./stores/callback-store"
-import type { LedgerStore } from "./stores/ledger-store"
-import type { RefundStore } from "./stores/refund-store"
-import type { RequestStore } from "./stores/request-store"
 import type { MoneyDesk } from "./refunds/money-desk"
+import type { ModuleStores } from "./stores"
 
-/** What the module's parts (initiation, callbacks, settlement, completion) need, and nothing more. */
-export type SettlementContext = {
-  ledger: LedgerStore
-  refunds: RefundStore
+/**
+ * What the module's parts (initiation, callbacks, settlement, completion,
+ * refunds) are built with for one call: the stores bound to that call's
+ * Medusa context (its manager, or the transaction it runs in) and the
+ * module's shared services. Each part declares the slice it uses (a `Pick`
+ * of this), so its constructor says which tables it touches.
+ */
+export type SettlementContext = ModuleStores & {
   /** every decision that spends a payment's money, and every write that touches both tables */
   desk: MoneyDesk
-  callbacks: CallbackStore
-  /** our asynchronous Daraja requests and the conversation ids their answers must carry */
-  requests: RequestStore
   logger: Logger
   config(): MpesaOptions
   daraja(): DarajaClient

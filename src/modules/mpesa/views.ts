@@ -1,7 +1,7 @@
 import { describeResultCode, maskPhone } from "../../lib/daraja"
 import { defaultMessage } from "./customer-messages"
 import type { LedgerRow, MpesaPaymentView } from "./types"
-import { FAILURE_STATUSES } from "./types"
+import { FAILURE_STATUSES } from "./statuses"
 
 /** What the provider, the store route and the admin see of a ledger row: never a secret or a full phone number. */
 export function toPaymentView(row: LedgerRow): MpesaPaymentView {

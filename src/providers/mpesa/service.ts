@@ -26,9 +26,9 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from "@medusajs/framework/types"
-import type MpesaModuleService from "../../modules/mpesa/service"
-import { toWholeShillings } from "../../modules/mpesa/amount"
-import { parseMpesaOptions, type MpesaOptionsInput } from "../../modules/mpesa/options"
+import type { IMpesaModuleService } from "../../modules/mpesa"
+import { toWholeShillings } from "../../modules/mpesa"
+import { parseMpesaOptions, type MpesaOptionsInput } from "../../modules/mpesa"
 import { sessionDataFromView, statusFromView } from "./status"
 
 /** The payment module's own session store, as registered in the container the provider runs in. */
@@ -36,7 +36,7 @@ type PaymentSessionReader = {
   retrieve(id: string, config: { select: string[] }): Promise<{ payment_collection_id?: string | null }>
 }
 
-type Cradle = Record<string, unknown> & { mpesa?: MpesaModuleService; paymentSessionService?: PaymentSessionReader }
+type Cradle = Record<string, unknown> & { mpesa?: IMpesaModuleService; paymentSessionService?: PaymentSessionReader }
 
 /**
  * Thin adapter from Medusa's payment lifecycle to the `mpesa` module, which
@@ -59,7 +59,7 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
   }
 
   /** Resolved at call time: the dependency is registered lazily. */
-  protected get mpesa(): MpesaModuleService {
+  protected get mpesa(): IMpesaModuleService {
     const service = (this.container as Cradle).mpesa
     if (!service) {
       throw new MedusaError(

@@ -1,5 +1,5 @@
 import { PaymentSessionStatus } from "@medusajs/framework/utils"
-import type { MpesaPaymentView } from "../../modules/mpesa/types"
+import type { MpesaPaymentView } from "../../modules/mpesa"
 
 /** The one mapper from ledger state to Medusa's session status. */
 export function statusFromView(view: MpesaPaymentView): PaymentSessionStatus {

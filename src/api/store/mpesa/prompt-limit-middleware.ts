@@ -2,11 +2,11 @@ import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusaj
 import type { ICustomerModuleService, IPaymentModuleService } from "@medusajs/framework/types"
 import { MedusaError, Modules } from "@medusajs/framework/utils"
 import { normalizeKenyanPhone } from "../../../lib/daraja"
-import type MpesaModuleService from "../../../modules/mpesa/service"
-import { pickClientAddress } from "../../../modules/mpesa/prompt-limits/client-address"
-import { promptLimitMessage } from "../../../modules/mpesa/prompt-limits/messages"
-import type { PromptLimitName } from "../../../modules/mpesa/prompt-limits/options"
-import { withPromptRequest, type PromptRequest } from "../../../modules/mpesa/prompt-limits/prompt-request"
+import type { IMpesaModuleService } from "../../../modules/mpesa"
+import { pickClientAddress } from "../../../modules/mpesa"
+import { promptLimitMessage } from "../../../modules/mpesa"
+import type { PromptLimitName } from "../../../modules/mpesa"
+import { withPromptRequest, type PromptRequest } from "../../../modules/mpesa"
 
 /** Our provider's ids: `pp_<provider id>_<id>`, registered as id "mpesa" -> "pp_mpesa_mpesa". */
 const MPESA_PROVIDER_PREFIX = "pp_mpesa_"
@@ -40,7 +40,7 @@ export async function mpesaPromptLimit(req: MedusaRequest, res: MedusaResponse, 
       // Medusa itself would fail later with a 500 that names nothing.
       return next(new MedusaError(MedusaError.Types.NOT_FOUND, `Payment collection with id: ${paymentCollectionId} was not found`))
     }
-    const mpesa = req.scope.resolve<MpesaModuleService>("mpesa")
+    const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
     request = {
       clientAddress: pickClientAddress(req.socket?.remoteAddress, req.headers["x-forwarded-for"], mpesa.getConfig().trustedProxyHops),
       paymentCollectionId,

@@ -6,7 +6,9 @@ import { z } from "zod"
  * `max: 0` switches that one limit off. Counts live in PostgreSQL, so they
  * hold across every server instance.
  */
-export type PromptLimitName = "phone" | "payment_collection" | "client"
+import type { PromptLimitName } from "../types"
+
+export type { PromptLimitName }
 
 const MAX_LIMIT = 10_000
 const MAX_WINDOW_S = 7 * 24 * 3600

@@ -1,26 +1,14 @@
-import type { Knex } from "../types"
+import type { PromptLimitStore, CounterRow } from "../stores/prompt-limit-store"
 import { clientKey, keyHasher, paymentCollectionKey, phoneKey, type KeyHasher } from "./keys"
 import type { PromptLimitName, PromptLimits } from "./options"
+import type { PromptAllowance, PromptAllowanceInput } from "../types"
 
-export const PROMPT_LIMIT_TABLE = "mpesa_prompt_limit"
 
-export type PromptAllowanceInput = {
-  /** Normalised MSISDN (2547XXXXXXXX), or null when the request carries no valid phone. */
-  phone: string | null
-  paymentCollectionId: string
-  /** `req.ip`; null skips the client limit. */
-  clientIp: string | null
-}
-
-export type PromptAllowance =
-  | { allowed: true }
-  | { allowed: false; limit: PromptLimitName; retryAfterSeconds: number }
 
 /** One counter a prompt must pass. */
 export type LimitCheck = { limit: PromptLimitName; key: string; max: number; windowMs: number }
 
-/** A counter as stored. */
-export type CounterRow = { id: string; window_started_at: Date | string; hits: number }
+export type { CounterRow }
 
 /** Rows deleted per cleanup pass; a pass runs after each allowed prompt. */
 const CLEANUP_BATCH = 200
@@ -85,24 +73,19 @@ export function decide(
  * address in PostgreSQL, so the limits hold across every server instance.
  *
  * `consume` runs one short transaction: it upserts-and-locks each counter row
- * in key order (`INSERT ... ON CONFLICT (id) DO UPDATE ... RETURNING`, which
- * locks the row whether it was just created or already there), decides, and
- * increments all counters only if every one has room. Concurrent prompts that
- * share a counter are serialised on its row lock, so exactly `max` of them
- * pass, and a refused prompt uses up nothing on the other counters.
+ * in key order (stores/prompt-limit-store.ts), decides, and increments all
+ * counters only if every one has room. Concurrent prompts that share a
+ * counter are serialised on its row lock, so exactly `max` of them pass, and
+ * a refused prompt uses up nothing on the other counters.
  */
 export class PromptLimiter {
-  private readonly db: () => Knex
+  private readonly store: PromptLimitStore
   private readonly limits: PromptLimits
   private readonly hash: KeyHasher
 
-  /**
-   * `db` returns the knex connection (the module's `__pg_connection__`), read
-   * at call time like the other stores. `keySecret` keys the digests of phone
-   * numbers and client addresses (see keys.ts).
-   */
-  constructor(options: { db: () => Knex; limits: PromptLimits; keySecret?: string | null }) {
-    this.db = options.db
+  /** `keySecret` keys the digests of phone numbers and client addresses (see keys.ts). */
+  constructor(options: { store: PromptLimitStore; limits: PromptLimits; keySecret?: string | null }) {
+    this.store = options.store
     this.limits = options.limits
     this.hash = keyHasher(options.keySecret)
   }
@@ -120,13 +103,7 @@ export class PromptLimiter {
     if (!checks.length) {
       return { allowed: true }
     }
-    // Rows as `consume` reads them (it counts a row's hits whatever its deleted_at).
-    const found = (await this.db()(PROMPT_LIMIT_TABLE)
-      .whereIn(
-        "id",
-        checks.map((c) => c.key)
-      )
-      .select("id", "window_started_at", "hits")) as CounterRow[]
+    const found = await this.store.read(checks.map((c) => c.key))
     return decide(checks, new Map(found.map((r) => [r.id, r])), now).allowance
   }
 
@@ -138,34 +115,11 @@ export class PromptLimiter {
     if (!checks.length) {
       return { allowed: true }
     }
-    const allowance = await this.db().transaction(async (trx) => {
-      const rows = new Map<string, CounterRow>()
-      const created: string[] = []
-      for (const check of checks) {
-        // Creates the row or takes its lock; `xmax = 0` tells the two apart.
-        const result = await trx.raw(
-          `insert into "${PROMPT_LIMIT_TABLE}" ("id", "window_started_at", "hits", "created_at", "updated_at")
-           values (?, ?, 0, ?, ?)
-           on conflict ("id") do update set "updated_at" = excluded."updated_at", "deleted_at" = null
-           returning "id", "window_started_at", "hits", (xmax = 0) as "inserted"`,
-          [check.key, now, now, now]
-        )
-        const row = result.rows[0] as CounterRow & { inserted: boolean }
-        rows.set(check.key, row)
-        if (row.inserted) created.push(row.id)
-      }
+    const allowance = await this.store.locked(checks.map((c) => c.key), now, async (rows) => {
       const { allowance, updates } = decide(checks, rows, now)
-      if (!allowance.allowed && created.length) {
-        // A refused prompt leaves nothing behind, so a refused flood of fresh
-        // phone numbers or collection ids cannot grow the table.
-        await trx(PROMPT_LIMIT_TABLE).whereIn("id", created).delete()
-      }
-      for (const u of updates) {
-        await trx(PROMPT_LIMIT_TABLE)
-          .where({ id: u.id })
-          .update({ hits: u.hits, window_started_at: u.window_started_at, updated_at: now })
-      }
-      return allowance
+      // A refused prompt leaves nothing behind, so a refused flood of fresh
+      // phone numbers or collection ids cannot grow the table.
+      return { result: allowance, updates, keepCreated: allowance.allowed }
     })
     if (allowance.allowed) {
       await this.cleanup(now).catch(() => undefined) // housekeeping only; never fails a prompt
@@ -182,14 +136,6 @@ export class PromptLimiter {
     const longestMs =
       Math.max(this.limits.phone.windowSeconds, this.limits.paymentCollection.windowSeconds, this.limits.client.windowSeconds) *
       1000
-    const cutoff = new Date(now.getTime() - longestMs)
-    const result = await this.db().raw(
-      `delete from "${PROMPT_LIMIT_TABLE}" where "id" in (
-         select "id" from "${PROMPT_LIMIT_TABLE}"
-         where "window_started_at" < ? and "deleted_at" is null
-         limit ? for update skip locked)`,
-      [cutoff, batch]
-    )
-    return result.rowCount ?? 0
+    return this.store.deleteStale(new Date(now.getTime() - longestMs), batch)
   }
 }

@@ -47,6 +47,7 @@ export async function keepMoneyForCompletionRetry(
   )
   return {
     id: `kept_${medusaRefundId}`,
+    deleted_at: null,
     transaction_id: payment.id,
     kind: "reversal",
     status: "failed",
@@ -88,5 +89,5 @@ export async function isCompletionRollbackRefund(ctx: SettlementContext, payment
     !payment.refund_hold_at &&
     completionIntended
   if (!matchedAwaitingOrder || amount !== paidAmount(payment)) return false
-  return !(await ctx.ledger.medusaOrderForCollection(payment.payment_collection_id!))
+  return !(await ctx.deskLedger.medusaOrderForCollection(payment.payment_collection_id!))
 }

@@ -1,5 +1,5 @@
 import type { LedgerRow, RefundRow } from "../types"
-import { OPEN_REFUND_STATUSES } from "../types"
+import { OPEN_REFUND_STATUSES } from "../statuses"
 
 /**
  * The money desk's rules: what may be done with a paid M-Pesa payment, from

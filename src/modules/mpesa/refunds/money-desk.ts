@@ -1,5 +1,5 @@
 import { MedusaError } from "@medusajs/framework/utils"
-import type { LedgerStore } from "../stores/ledger-store"
+import type { LedgerDeskStore } from "../stores/ledger-desk-store"
 import type { RefundResultPatch, RefundStore } from "../stores/refund-store"
 import type { Knex, LedgerRow, RefundRow } from "../types"
 import {
@@ -36,7 +36,7 @@ export type ReversalAsk =
 export class MoneyDesk {
   constructor(
     private readonly db: () => Knex,
-    private readonly ledger: LedgerStore,
+    private readonly ledger: LedgerDeskStore,
     private readonly refunds: RefundStore,
     private readonly now: () => Date
   ) {}

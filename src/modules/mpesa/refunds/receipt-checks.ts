@@ -5,17 +5,10 @@ import type { SettlementContext } from "../settlement-context"
 import type { DarajaRequestRow } from "../types"
 import { RECEIPT_PATTERN } from "./receipt-rules"
 import { initiatorCredentials } from "./reversal-credentials"
+import type { ReceiptCheckView } from "../types"
 
 const POLL_MS = 200
 
-/** What the admin sees of a receipt check. */
-export type ReceiptCheckView = {
-  receipt: string
-  /** checking: M-Pesa has not answered yet; verified: the receipt is on the payment; rejected: see reason */
-  status: "checking" | "verified" | "rejected"
-  reason: string | null
-  checked_at: string | null
-}
 
 /**
  * The admin's "Add receipt" for a payment confirmed by a status query (STK

@@ -1,7 +1,7 @@
 import { MedusaError } from "@medusajs/framework/utils"
 import type { SettlementContext } from "../settlement-context"
 import type { LedgerRow, RefundRow } from "../types"
-import { OPEN_REFUND_STATUSES } from "../types"
+import { OPEN_REFUND_STATUSES } from "../statuses"
 import { kes } from "./desk-rules"
 import { ReversalDesk } from "./reversal-desk"
 import { keepMoneyForCompletionRetry } from "./completion-rollback-guard"

@@ -3,7 +3,7 @@ import type { CallbackDecision } from "../callback-application"
 import { MPESA_REFUND_SETTLED } from "../events"
 import type { SettlementContext } from "../settlement-context"
 import type { CallbackRow, CallbackStatus, DarajaRequestRow, LedgerRow, RefundRow } from "../types"
-import { OPEN_REFUND_STATUSES } from "../types"
+import { OPEN_REFUND_STATUSES } from "../statuses"
 import { reversalFailureReason } from "./refund-reasons"
 import { ReceiptCheckApplication } from "./receipt-check-application"
 

@@ -4,7 +4,7 @@ import { resultUrl } from "../callbacks/result-url"
 import { errorSummary } from "../error-mapping"
 import type { SettlementContext } from "../settlement-context"
 import type { LedgerRow, RefundRow } from "../types"
-import { OPEN_REFUND_STATUSES } from "../types"
+import { OPEN_REFUND_STATUSES } from "../statuses"
 import { initiatorCredentials, type InitiatorCredentials } from "./reversal-credentials"
 import type { ReversalAsk } from "./money-desk"
 

@@ -4,12 +4,13 @@ import { DARAJA_BASE_URLS, type DarajaClient } from "../../../lib/daraja"
 import { createDarajaConnection } from "../daraja-connection"
 import type { MpesaOptions } from "../options"
 import type { Knex } from "../types"
-import { checkConnection, type ConnectionCheck } from "./connection-check"
+import { checkConnection } from "./connection-check"
+import type { ConnectionCheck } from "../types"
 import { mergeOptions, resolveEffectiveConfig, savedOverrides, type EffectiveConfig, type SettingsIssue } from "./effective-config"
 import { PAUSED_SHOPPER_MESSAGE, pauseNotice, type PauseNotice } from "./pause-notice"
 import { lastFour, SecretBox, SETTINGS_KEY_ENV } from "./secret-box"
 import { PLAIN_FIELD_NAMES, SECRET_FIELD_NAMES, type SettingsPatch, type SettingsRow } from "./settings-fields"
-import { SettingsStore } from "./settings-store"
+import { SettingsStore } from "../stores/settings-store"
 
 /** How long a process trusts its cached settings before checking the saved version again. */
 export const SETTINGS_CHECK_MS = 2_000

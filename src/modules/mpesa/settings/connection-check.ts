@@ -1,14 +1,6 @@
 import { DarajaApiError, DarajaTransportError, type DarajaClient } from "../../../lib/daraja"
+import type { ConnectionCheck } from "../types"
 
-export type ConnectionCheck = {
-  ok: boolean
-  /** plain words for the merchant; never a secret */
-  message: string
-  /** Daraja's errorCode or our own reason, for support */
-  code: string | null
-  base_url: string
-  environment: "sandbox" | "production"
-}
 
 /**
  * "Test connection": asks Daraja for an OAuth token with the effective

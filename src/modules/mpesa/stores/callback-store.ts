@@ -1,7 +1,7 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { CallbackKind, CallbackRow, CallbackStatus, Knex } from "../types"
+import { callbackTable } from "./tables"
 
-const TABLE = "mpesa_callback"
 
 export type CallbackInsert = {
   kind?: CallbackKind
@@ -39,7 +39,7 @@ export class CallbackStore {
     const url = kind === "stk" ? `stk:${row.transaction_id}` : `${kind}:${row.request_id}`
     return this.db().transaction(async (trx) => {
       await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`mpesa-callback-url:${url}`])
-      const stored = trx(TABLE).where({ kind }).whereNull("deleted_at")
+      const stored = callbackTable(trx).where({ kind }).whereNull("deleted_at")
       if (row.transaction_id) stored.where("transaction_id", row.transaction_id) // the indexed column
       if (kind !== "stk") stored.where("request_id", row.request_id ?? null)
       const [{ n }] = (await stored.count({ n: "*" })) as { n: string | number }[]
@@ -49,7 +49,7 @@ export class CallbackStore {
 
   private async insertWith(db: Knex, row: CallbackInsert): Promise<CallbackRow> {
     const { now, ...fields } = row
-    const [inserted] = await db(TABLE)
+    const [inserted] = await callbackTable(db)
       .insert({
         id: generateEntityId(undefined, "mpesacb"),
         ...fields,
@@ -60,12 +60,12 @@ export class CallbackStore {
         next_check_at: row.status === "invalid" ? null : now,
       })
       .returning("*")
-    return inserted as CallbackRow
+    return inserted
   }
 
   /** Callbacks stored and not applied yet (the admin's "waiting" count while work with Daraja is paused). */
   async countWaiting(): Promise<number> {
-    const [{ n }] = (await this.db()(TABLE)
+    const [{ n }] = (await callbackTable(this.db())
       .whereNull("processed_at")
       .whereNull("deleted_at")
       .whereNotNull("next_check_at")
@@ -74,7 +74,7 @@ export class CallbackStore {
   }
 
   async findById(id: string): Promise<CallbackRow | null> {
-    return ((await this.db()(TABLE).where({ id }).first()) as CallbackRow | undefined) ?? null
+    return ((await callbackTable(this.db()).where({ id }).first())) ?? null
   }
 
   /**
@@ -83,31 +83,31 @@ export class CallbackStore {
    * Returns null when the callback is already processed or leased elsewhere.
    */
   async withLease<T>(id: string, now: Date, leaseMs: number, fn: (row: CallbackRow) => Promise<T>): Promise<T | null> {
-    const [row] = (await this.db()(TABLE)
+    const [row] = (await callbackTable(this.db())
       .where({ id })
       .whereNull("processed_at")
       .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
       .update({ locked_until: new Date(now.getTime() + leaseMs) })
-      .returning("*")) as CallbackRow[]
+      .returning("*"))
     if (!row) {
       return null
     }
     try {
       return await fn(row)
     } finally {
-      await this.db()(TABLE).where({ id }).update({ locked_until: null })
+      await callbackTable(this.db()).where({ id }).update({ locked_until: null })
     }
   }
 
   async finish(id: string, status: CallbackStatus, note: string, now: Date) {
-    await this.db()(TABLE)
+    await callbackTable(this.db())
       .where({ id })
       .update({ status, note, processed_at: now, next_check_at: null, updated_at: now })
   }
 
   /** Leaves the callback unprocessed, to be checked again at `nextCheckAt`, with a reason. */
   async defer(id: string, note: string, nextCheckAt: Date, now: Date) {
-    await this.db()(TABLE)
+    await callbackTable(this.db())
       .where({ id })
       .update({ note, attempts: this.db().raw("attempts + 1"), next_check_at: nextCheckAt, updated_at: now })
   }
@@ -118,24 +118,24 @@ export class CallbackStore {
    * lease runs out): skipping them keeps the sweep from spending its batch on them every tick.
    */
   async findDue(now: Date, limit: number): Promise<CallbackRow[]> {
-    return (await this.db()(TABLE)
+    return (await callbackTable(this.db())
       .whereNull("processed_at")
       .whereNull("deleted_at")
       .whereNotNull("next_check_at")
       .where("next_check_at", "<=", now)
       .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
       .orderBy("next_check_at", "asc")
-      .limit(limit)) as CallbackRow[]
+      .limit(limit))
   }
 
   async list(
     filters: { status?: CallbackStatus[]; transactionId?: string; transactionIds?: string[] },
     page: { take: number; skip: number }
   ) {
-    const q = this.db()(TABLE).whereNull("deleted_at")
+    const q = callbackTable(this.db()).whereNull("deleted_at")
     if (filters.status?.length) q.whereIn("status", filters.status)
     if (filters.transactionId) q.where("transaction_id", filters.transactionId)
     if (filters.transactionIds) q.whereIn("transaction_id", filters.transactionIds)
-    return (await q.orderBy("created_at", "desc").limit(page.take).offset(page.skip)) as CallbackRow[]
+    return (await q.orderBy("created_at", "desc").limit(page.take).offset(page.skip))
   }
 }

@@ -1,9 +1,9 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { Knex, RefundKind, RefundRow, RefundStatus } from "../types"
-import { OPEN_REFUND_STATUSES } from "../types"
+import { OPEN_REFUND_STATUSES } from "../statuses"
 import { REFUND_TRANSITIONS } from "./refund-transitions"
+import { refundTable } from "./tables"
 
-const TABLE = "mpesa_refund"
 
 /** What a settled refund may record alongside its status. */
 export type RefundResultPatch = Partial<
@@ -32,22 +32,22 @@ export class RefundStore {
   constructor(private readonly db: () => Knex) {}
 
   private table(trx?: Knex) {
-    return (trx ?? this.db())<RefundRow>(TABLE).whereNull("deleted_at")
+    return refundTable(trx ?? this.db()).whereNull("deleted_at")
   }
 
   // ------------------------------------------------------------ reads
 
   async findById(id: string): Promise<RefundRow | null> {
-    return ((await this.table().where({ id }).first()) as RefundRow | undefined) ?? null
+    return ((await this.table().where({ id }).first())) ?? null
   }
 
   async findByMedusaRefundId(medusaRefundId: string): Promise<RefundRow | null> {
-    return ((await this.table().where({ medusa_refund_id: medusaRefundId }).first()) as RefundRow | undefined) ?? null
+    return ((await this.table().where({ medusa_refund_id: medusaRefundId }).first())) ?? null
   }
 
   async listForTransactions(transactionIds: string[]): Promise<RefundRow[]> {
     if (!transactionIds.length) return []
-    return (await this.table().whereIn("transaction_id", transactionIds).orderBy("created_at", "desc")) as RefundRow[]
+    return (await this.table().whereIn("transaction_id", transactionIds).orderBy("created_at", "desc"))
   }
 
   /** Transactions that have any refund, newest refund first (the admin's Refunds tab). */
@@ -66,7 +66,7 @@ export class RefundStore {
       ((await this.table()
         .where({ transaction_id: transactionId, kind: "reversal" })
         .whereIn("status", [...OPEN_REFUND_STATUSES, "completed"])
-        .first()) as RefundRow | undefined) ?? null
+        .first())) ?? null
     )
   }
 
@@ -77,7 +77,7 @@ export class RefundStore {
         .where({ transaction_id: transactionId, kind: "outside", status: "sending", amount })
         .whereNull("medusa_refund_id")
         .orderBy("created_at", "asc")
-        .first()) as RefundRow | undefined) ?? null
+        .first())) ?? null
     )
   }
 
@@ -88,7 +88,7 @@ export class RefundStore {
       .whereNull("medusa_refund_id")
       .where("settled_at", "<", settledBefore)
       .orderBy("settled_at", "asc")
-      .limit(limit)) as RefundRow[]
+      .limit(limit))
   }
 
   // ------------------------------------------------------------ inside the money desk's transaction
@@ -99,12 +99,12 @@ export class RefundStore {
    * refund rows; see refunds/money-desk.ts).
    */
   async lockForPayment(trx: Knex, transactionId: string): Promise<RefundRow[]> {
-    return (await this.table(trx).where({ transaction_id: transactionId }).orderBy("created_at", "asc").forUpdate()) as RefundRow[]
+    return (await this.table(trx).where({ transaction_id: transactionId }).orderBy("created_at", "asc").forUpdate())
   }
 
   /** Writes a new refund row (the desk decided it may exist); returns it. */
   async insert(trx: Knex, input: RefundInsert, now: Date): Promise<RefundRow> {
-    const [refund] = (await trx(TABLE)
+    const [refund] = (await refundTable(trx)
       .insert({
         id: generateEntityId(undefined, "mpesarf"),
         transaction_id: input.transactionId,
@@ -119,7 +119,7 @@ export class RefundStore {
         created_at: now,
         updated_at: now,
       })
-      .returning("*")) as RefundRow[]
+      .returning("*"))
     return refund
   }
 
@@ -152,7 +152,7 @@ export class RefundStore {
       .where({ id, status: "completed", amount })
       .where((q) => q.whereNull("medusa_refund_id").orWhere("medusa_refund_id", medusaRefundId))
       .update({ medusa_refund_id: medusaRefundId, updated_at: now })
-      .returning("*")) as RefundRow[]
+      .returning("*"))
     return rows[0] ?? null
   }
 
@@ -162,13 +162,13 @@ export class RefundStore {
     patch: Partial<Pick<RefundRow, "check_attempts" | "next_check_at" | "attention_reason" | "attention_at" | "reason">>,
     now: Date
   ) {
-    await this.db()(TABLE).where({ id }).update({ ...patch, updated_at: now })
+    await refundTable(this.db()).where({ id }).update({ ...patch, updated_at: now })
   }
 
   /** Open refunds whose check is due, leased so two workers never check one at once. */
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<RefundRow[]> {
     const db = this.db()
-    const due = db(TABLE)
+    const due = refundTable(db)
       .select("id")
       .whereNull("deleted_at")
       .whereIn("status", OPEN_REFUND_STATUSES)
@@ -176,26 +176,26 @@ export class RefundStore {
       .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
       .orderBy("next_check_at", "asc")
       .limit(limit)
-    return (await db(TABLE)
+    return (await refundTable(db)
       .whereIn("id", due)
       .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
       .update({ locked_until: new Date(now.getTime() + leaseMs) })
-      .returning("*")) as RefundRow[]
+      .returning("*"))
   }
 
   /** Leases one open refund for a check now (the admin's "Check again"); null if another worker holds it. */
   async claimOne(id: string, now: Date, leaseMs: number): Promise<RefundRow | null> {
-    const rows = (await this.db()(TABLE)
+    const rows = (await refundTable(this.db())
       .where({ id })
       .whereIn("status", OPEN_REFUND_STATUSES)
       .where((q) => q.whereNull("locked_until").orWhere("locked_until", "<", now))
       .update({ locked_until: new Date(now.getTime() + leaseMs) })
-      .returning("*")) as RefundRow[]
+      .returning("*"))
     return rows[0] ?? null
   }
 
   async release(id: string) {
-    await this.db()(TABLE).where({ id }).update({ locked_until: null })
+    await refundTable(this.db()).where({ id }).update({ locked_until: null })
   }
 
   /** Outside refunds left in `sending` by a process that stopped between recording them and Medusa's refund flow. */
@@ -204,16 +204,16 @@ export class RefundStore {
       .where({ kind: "outside", status: "sending" })
       .where("created_at", "<", olderThan)
       .orderBy("created_at", "asc")
-      .limit(limit)) as RefundRow[]
+      .limit(limit))
   }
 
   /** An admin asks for a check now (a reversal M-Pesa never confirmed): due at once, one more check allowed, flag kept until it settles. */
   async scheduleCheckNow(id: string, maxChecks: number, now: Date): Promise<RefundRow | null> {
-    const rows = (await this.db()(TABLE)
+    const rows = (await refundTable(this.db())
       .where({ id, kind: "reversal" })
       .whereIn("status", OPEN_REFUND_STATUSES)
       .update({ next_check_at: now, check_attempts: this.db().raw("least(check_attempts, ?)", [maxChecks - 1]), updated_at: now })
-      .returning("*")) as RefundRow[]
+      .returning("*"))
     return rows[0] ?? null
   }
 
@@ -226,11 +226,11 @@ export class RefundStore {
     now: Date,
     trx?: Knex
   ): Promise<RefundRow | null> {
-    const rows = (await (trx ?? this.db())(TABLE)
+    const rows = (await refundTable(trx ?? this.db())
       .where({ id })
       .whereIn("status", REFUND_TRANSITIONS[to] as RefundStatus[])
       .update({ ...patch, status: to, updated_at: now })
-      .returning("*")) as RefundRow[]
+      .returning("*"))
     return rows[0] ?? null
   }
 }

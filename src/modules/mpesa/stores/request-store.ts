@@ -1,7 +1,7 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { DarajaRequestPurpose, DarajaRequestRow, Knex } from "../types"
+import { requestTable } from "./tables"
 
-const TABLE = "mpesa_daraja_request"
 
 /**
  * The only SQL that writes mpesa_daraja_request: our asynchronous Daraja
@@ -13,7 +13,7 @@ export class RequestStore {
   constructor(private readonly db: () => Knex) {}
 
   private table(trx?: Knex) {
-    return (trx ?? this.db())<DarajaRequestRow>(TABLE).whereNull("deleted_at")
+    return requestTable(trx ?? this.db()).whereNull("deleted_at")
   }
 
   /** Written before the call, so the Result URL that names it exists before Daraja can use it. */
@@ -25,7 +25,7 @@ export class RequestStore {
     requestedBy?: string | null
     now: Date
   }): Promise<DarajaRequestRow> {
-    const [row] = await this.db()(TABLE)
+    const [row] = await requestTable(this.db())
       .insert({
         id: generateEntityId(undefined, "mpesarq"),
         purpose: input.purpose,
@@ -38,11 +38,11 @@ export class RequestStore {
         updated_at: input.now,
       })
       .returning("*")
-    return row as DarajaRequestRow
+    return row
   }
 
   async findById(id: string): Promise<DarajaRequestRow | null> {
-    return ((await this.table().where({ id }).first()) as DarajaRequestRow | undefined) ?? null
+    return ((await this.table().where({ id }).first())) ?? null
   }
 
   /** The newest receipt check of a payment (the admin's "Add receipt"). */
@@ -51,27 +51,27 @@ export class RequestStore {
       ((await this.table()
         .where({ transaction_id: transactionId, purpose: "receipt_status" })
         .orderBy("created_at", "desc")
-        .first()) as DarajaRequestRow | undefined) ?? null
+        .first())) ?? null
     )
   }
 
   /** Daraja accepted the request: the ids its answer must carry. */
   async accept(id: string, ids: { originator_conversation_id: string; conversation_id: string }, now: Date): Promise<DarajaRequestRow | null> {
-    const rows = await this.db()(TABLE)
+    const rows = await requestTable(this.db())
       .where({ id, status: "sent" })
       .update({ ...ids, status: "accepted", updated_at: now })
       .returning("*")
-    return (rows[0] as DarajaRequestRow | undefined) ?? null
+    return (rows[0]) ?? null
   }
 
   /** Refused by Daraja, or its answer lost: no result for it will ever be applied. */
   async fail(id: string, reason: string, now: Date): Promise<DarajaRequestRow | null> {
-    const rows = await this.db()(TABLE)
+    const rows = await requestTable(this.db())
       .where({ id })
       .whereIn("status", ["sent", "accepted"])
       .update({ status: "failed", reason: reason.slice(0, 500), answered_at: now, updated_at: now })
       .returning("*")
-    return (rows[0] as DarajaRequestRow | undefined) ?? null
+    return (rows[0]) ?? null
   }
 
   /** The first matching answer; a later one finds the row answered and changes nothing. */
@@ -80,10 +80,10 @@ export class RequestStore {
     patch: Partial<Pick<DarajaRequestRow, "result_code" | "result_desc" | "outcome" | "reason">>,
     now: Date
   ): Promise<DarajaRequestRow | null> {
-    const rows = await this.db()(TABLE)
+    const rows = await requestTable(this.db())
       .where({ id, status: "accepted" })
       .update({ ...patch, reason: patch.reason?.slice(0, 500) ?? null, status: "answered", answered_at: now, updated_at: now })
       .returning("*")
-    return (rows[0] as DarajaRequestRow | undefined) ?? null
+    return (rows[0]) ?? null
   }
 }

@@ -1,6 +1,6 @@
 import { MedusaError, PaymentActions, PaymentSessionStatus } from "@medusajs/framework/utils"
 import { MpesaProviderService } from "../service"
-import type { MpesaPaymentView } from "../../../modules/mpesa/types"
+import type { MpesaPaymentView } from "../../../modules/mpesa"
 
 import { MINIMAL_OPTIONS as OPTIONS } from "../../../modules/mpesa/__tests__/fixtures"
 

@@ -1,6 +1,7 @@
 import { keyHasher } from "../keys"
 import { promptLimitsSchema } from "../options"
 import { decide, limitChecks, PromptLimiter, type CounterRow, type LimitCheck } from "../prompt-limiter"
+import { PromptLimitStore } from "../../stores/prompt-limit-store"
 
 const limits = promptLimitsSchema.parse({
   phone: { max: 3, windowSeconds: 600 },
@@ -79,12 +80,12 @@ describe("decide", () => {
 })
 
 describe("PromptLimiter without work to do", () => {
-  const noDb = () => {
+  const noDb = (): never => {
     throw new Error("the database must not be touched")
   }
 
   it("allows everything without touching the database when disabled", async () => {
-    const limiter = new PromptLimiter({ db: noDb, limits: { ...limits, enabled: false } })
+    const limiter = new PromptLimiter({ store: new PromptLimitStore(noDb), limits: { ...limits, enabled: false } })
     await expect(limiter.consume({ phone: "254712345678", paymentCollectionId: "pc", clientIp: "1.2.3.4" }, NOW)).resolves.toEqual({
       allowed: true,
     })
@@ -95,7 +96,7 @@ describe("PromptLimiter without work to do", () => {
 
   it("allows without touching the database when every applicable limit is off", async () => {
     const off = promptLimitsSchema.parse({ phone: { max: 0 }, paymentCollection: { max: 0 }, client: { max: 0 } })
-    const limiter = new PromptLimiter({ db: noDb, limits: off })
+    const limiter = new PromptLimiter({ store: new PromptLimitStore(noDb), limits: off })
     await expect(limiter.consume({ phone: "254712345678", paymentCollectionId: "pc", clientIp: "1.2.3.4" }, NOW)).resolves.toEqual({
       allowed: true,
     })

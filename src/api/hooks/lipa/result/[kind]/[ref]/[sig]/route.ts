@@ -1,8 +1,8 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { Modules } from "@medusajs/framework/utils"
-import { verifyResultPath } from "../../../../../../../modules/mpesa/callbacks/result-url"
-import { MPESA_CALLBACK_RECEIVED } from "../../../../../../../modules/mpesa/events"
-import type MpesaModuleService from "../../../../../../../modules/mpesa/service"
+import { verifyResultPath } from "../../../../../../../modules/mpesa"
+import { MPESA_CALLBACK_RECEIVED } from "../../../../../../../modules/mpesa"
+import type { IMpesaModuleService } from "../../../../../../../modules/mpesa"
 import { callbackSourceIp, isAllowedSource } from "../../../../stk/[ref]/[sig]/callback-guard"
 
 /**
@@ -16,7 +16,7 @@ import { callbackSourceIp, isAllowedSource } from "../../../../stk/[ref]/[sig]/c
 export const AUTHENTICATE = false
 
 export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<MpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
   const config = mpesa.getConfig()
   const logger = req.scope.resolve("logger")
 

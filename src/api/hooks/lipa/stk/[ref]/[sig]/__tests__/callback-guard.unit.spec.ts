@@ -1,10 +1,5 @@
 import { isAllowedSource } from "../callback-guard"
-import {
-  callbackSignature,
-  callbackUrlForPush,
-  callbackUrlPattern,
-  verifyCallbackPath,
-} from "../../../../../../../modules/mpesa/callbacks/callback-url"
+import { callbackSignature, callbackUrlForPush, callbackUrlPattern, verifyCallbackPath } from "../../../../../../../modules/mpesa"
 
 describe("callback guard", () => {
   const secret = "callback-secret-value-0123456789"

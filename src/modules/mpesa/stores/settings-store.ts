@@ -1,5 +1,5 @@
 import type { Knex } from "../types"
-import { PLAIN_FIELD_NAMES, SECRET_FIELD_NAMES, type SettingsRow } from "./settings-fields"
+import { PLAIN_FIELD_NAMES, SECRET_FIELD_NAMES, type SettingsRow } from "../settings/settings-fields"
 
 const TABLE = "mpesa_setting"
 export const SETTINGS_ROW_ID = "default"
