@@ -155,7 +155,7 @@ moduleIntegrationTestRunner<MpesaModuleService>({
       })
 
       it("shares one Daraja token between processes through the database", async () => {
-        const knex = (service as unknown as { container_: { __pg_connection__: any } }).container_.__pg_connection__
+        const knex = (service as unknown as { baseRepository_: { getFreshManager(): { getKnex(): any } } }).baseRepository_.getFreshManager().getKnex()
         const makeClient = () =>
           new DarajaClient({
             baseUrl: simulator().url,
