@@ -1,7 +1,7 @@
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { DarajaSimulator } from "../../src/simulator"
-import type { IMpesaModuleService } from "../../src/modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../src/modules/mpesa"
 import type { seedDemoStore } from "../../src/scripts/seed-demo"
 import { StoreCheckout, sleep } from "./store-checkout"
 
@@ -44,7 +44,7 @@ export function moneyDesk(deps: {
   store: () => StoreCheckout
   admin: () => { headers: Record<string, string> }
 }) {
-  const mpesa = () => deps.container().resolve<IMpesaModuleService>("mpesa")
+  const mpesa = () => deps.container().resolve<IMpesaModuleService>(MPESA_MODULE)
   const query = () => deps.container().resolve(ContainerRegistrationKeys.QUERY)
   const adminPost = (path: string, body: Record<string, unknown> = {}) =>
     deps.api.post(path, body, { ...deps.admin(), validateStatus: () => true })

@@ -8,7 +8,7 @@ import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { SecretBox } from "../../src/modules/mpesa"
-import type { IMpesaModuleService } from "../../src/modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../src/modules/mpesa"
 import { adminToken } from "../helpers/admin-auth"
 import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort } from "../helpers/env"
@@ -92,7 +92,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<IMpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>(MPESA_MODULE)
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

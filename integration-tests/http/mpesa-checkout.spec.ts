@@ -5,7 +5,7 @@ import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { callbackUrlForPush } from "../../src/modules/mpesa"
-import type { IMpesaModuleService } from "../../src/modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../src/modules/mpesa"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort, TEST_CALLBACK_SECRET, MPESA_TEST_ENV } from "../helpers/env"
@@ -111,7 +111,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<IMpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>(MPESA_MODULE)
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

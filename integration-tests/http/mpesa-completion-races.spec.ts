@@ -4,7 +4,7 @@ import { completeCartWorkflow } from "@medusajs/medusa/core-flows"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import type { IMpesaModuleService } from "../../src/modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../src/modules/mpesa"
 import type { LedgerRow } from "../../src/modules/mpesa"
 import { applyTestEnv, freePort, simulatorAppEnv } from "../helpers/env"
 import { StoreCheckout, sleep } from "../helpers/store-checkout"
@@ -141,7 +141,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<IMpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>(MPESA_MODULE)
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

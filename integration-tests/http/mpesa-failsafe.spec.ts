@@ -7,7 +7,7 @@ import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { callbackUrlForPush } from "../../src/modules/mpesa"
 import { resultUrl } from "../../src/modules/mpesa"
 import { PAUSED_SHOPPER_MESSAGE } from "../../src/modules/mpesa"
-import type { IMpesaModuleService } from "../../src/modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../src/modules/mpesa"
 import { adminToken } from "../helpers/admin-auth"
 import { captureLogger, captureProcessOutput } from "../helpers/captured-output"
 import { applyTestEnv, freePort, TEST_CALLBACK_SECRET } from "../helpers/env"
@@ -105,7 +105,7 @@ medusaIntegrationTestRunner({
     beforeAll(async () => {
       logged = captureLogger(container().resolve<Record<string, unknown>>("logger"))
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<IMpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>(MPESA_MODULE)
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

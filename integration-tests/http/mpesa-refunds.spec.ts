@@ -4,7 +4,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { createOrderPaymentCollectionWorkflow } from "@medusajs/medusa/core-flows"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
-import type { IMpesaModuleService } from "../../src/modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../src/modules/mpesa"
 import mpesaReconcile from "../../src/jobs/mpesa-reconcile"
 import { adminToken } from "../helpers/admin-auth"
 import { captureProcessOutput } from "../helpers/captured-output"
@@ -141,7 +141,7 @@ medusaIntegrationTestRunner({
 
     beforeAll(async () => {
       seed = await seedDemoStore(container())
-      mpesa = container().resolve<IMpesaModuleService>("mpesa")
+      mpesa = container().resolve<IMpesaModuleService>(MPESA_MODULE)
       store = new StoreCheckout(api, seed.publishableKey)
     })
 

@@ -1,10 +1,10 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 import { MPESA_CALLBACK_RECEIVED } from "../modules/mpesa"
 
 /** Applies a persisted Daraja callback to the ledger (idempotent; see IMpesaModuleService.processCallback). */
 export default async function mpesaCallbackReceived({ event, container }: SubscriberArgs<{ id: string }>) {
-  await container.resolve<IMpesaModuleService>("mpesa").processCallback(event.data.id)
+  await container.resolve<IMpesaModuleService>(MPESA_MODULE).processCallback(event.data.id)
 }
 
 export const config: SubscriberConfig = {

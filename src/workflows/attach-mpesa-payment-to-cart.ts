@@ -2,7 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, transform, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { createPaymentCollectionForCartWorkflow, createPaymentSessionsWorkflow } from "@medusajs/medusa/core-flows"
-import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 import { completeMpesaPaymentWorkflow } from "./complete-mpesa-payment"
 
 /** Exactly one of cart_id (an open cart, completed into an order) or order_id (an order with an unpaid payment collection). */
@@ -37,7 +37,7 @@ const mpesaProvider = (providers: { id: string }[] | null | undefined) => provid
  * an unpaid payment collection of that amount — and names the collection.
  */
 const prepareTargetStep = createStep("prepare-mpesa-attach-target", async (input: AttachMpesaPaymentInput, { container }) => {
-  const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
   const row = await mpesa.getLedgerRow(input.transaction_id)
   if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `M-Pesa payment ${input.transaction_id} was not found`)
   const paid = row.paid_amount ?? row.amount
@@ -118,16 +118,16 @@ async function orderTarget(container: MedusaContainer, orderId: string, paid: nu
 const requestAttachStep = createStep(
   "request-mpesa-attach",
   async (input: { transaction_id: string; payment_collection_id: string; actor_id: string }, { container }) => {
-    await container.resolve<IMpesaModuleService>("mpesa").requestAttach(input.transaction_id, input.payment_collection_id, `admin:${input.actor_id}`)
+    await container.resolve<IMpesaModuleService>(MPESA_MODULE).requestAttach(input.transaction_id, input.payment_collection_id, `admin:${input.actor_id}`)
     return new StepResponse(input.transaction_id, input.transaction_id)
   },
   async (transactionId, { container }) => {
-    if (transactionId) await container.resolve<IMpesaModuleService>("mpesa").cancelAttach(transactionId)
+    if (transactionId) await container.resolve<IMpesaModuleService>(MPESA_MODULE).cancelAttach(transactionId)
   }
 )
 
 const confirmAttachedStep = createStep("confirm-mpesa-attached", async (input: { transaction_id: string }, { container }) => {
-  const row = await container.resolve<IMpesaModuleService>("mpesa").getLedgerRow(input.transaction_id)
+  const row = await container.resolve<IMpesaModuleService>(MPESA_MODULE).getLedgerRow(input.transaction_id)
   if (!row || row.unmatched || !row.payment_session_id) {
     throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, "The new payment session did not take the M-Pesa payment; nothing was changed")
   }

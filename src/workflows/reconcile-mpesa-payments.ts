@@ -1,15 +1,15 @@
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
-import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 import { completeMpesaPaymentWorkflow } from "./complete-mpesa-payment"
 import { recordLateMpesaReversalsWorkflow } from "./record-late-mpesa-reversals"
 
 const pollDarajaStep = createStep("poll-mpesa-payments", async (_: undefined, { container }) => {
-  return new StepResponse(await container.resolve<IMpesaModuleService>("mpesa").pollDue())
+  return new StepResponse(await container.resolve<IMpesaModuleService>(MPESA_MODULE).pollDue())
 })
 
 /** Runs the completion workflow for every paid payment whose (re)try is due; one failure never blocks the rest. */
 const completeDuePaymentsStep = createStep("complete-due-mpesa-payments", async (_: undefined, { container }) => {
-  const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
   const results: Record<string, number> = {}
   for (const payment of await mpesa.listDueForCompletion()) {
     const { result } = await completeMpesaPaymentWorkflow(container).run({
@@ -22,7 +22,7 @@ const completeDuePaymentsStep = createStep("complete-due-mpesa-payments", async 
 
 /** Reversals whose result is late or doubtful: Transaction Status, or the request sent again. */
 const checkRefundsStep = createStep("check-mpesa-refunds", async (_: undefined, { container }) => {
-  return new StepResponse(await container.resolve<IMpesaModuleService>("mpesa").checkRefundsDue())
+  return new StepResponse(await container.resolve<IMpesaModuleService>(MPESA_MODULE).checkRefundsDue())
 })
 
 const recordLateReversalsStep = createStep("record-late-mpesa-reversals-in-medusa", async (_: undefined, { container }) => {

@@ -1,6 +1,6 @@
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
-import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 import { findMedusaPaymentForSession } from "./steps/find-medusa-payment-for-mpesa"
 
 /**
@@ -10,7 +10,7 @@ import { findMedusaPaymentForSession } from "./steps/find-medusa-payment-for-mpe
  * and returns without calling Daraja again). One failure never blocks the rest.
  */
 const recordLateReversalsStep = createStep("record-late-mpesa-reversals", async (_: undefined, { container }) => {
-  const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
   const logger = container.resolve("logger")
   let recorded = 0
   for (const late of await mpesa.listUnrecordedMedusaReversals()) {

@@ -1,7 +1,7 @@
 import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { Modules, PaymentSessionStatus } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
-import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 
 type SessionBefore = { id: string; amount: unknown; currency_code: string; data: Record<string, unknown>; status: string }
 
@@ -14,7 +14,7 @@ type SessionBefore = { id: string; amount: unknown; currency_code: string; data:
 const mirrorMpesaFailureStep = createStep(
   "mirror-mpesa-failure-on-session",
   async (input: { transaction_id: string }, { container }) => {
-    const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+    const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
     const payments = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
     const view = await mpesa.getPayment(input.transaction_id)
     if (!view?.session_id || !["failed", "canceled", "expired"].includes(view.state)) {

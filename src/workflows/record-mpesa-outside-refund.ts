@@ -1,7 +1,7 @@
 import { MedusaError } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, transform, when, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
-import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 import type { RefundView } from "../modules/mpesa"
 import { findMedusaPaymentForSession } from "./steps/find-medusa-payment-for-mpesa"
 
@@ -16,7 +16,7 @@ export type RecordMpesaOutsideRefundInput = {
 }
 
 const findPaymentStep = createStep("find-medusa-payment-for-mpesa-refund", async (input: RecordMpesaOutsideRefundInput, { container }) => {
-  const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
   const row = await mpesa.getLedgerRow(input.transaction_id)
   if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `M-Pesa payment ${input.transaction_id} was not found`)
   // Only an order's payment is recorded in Medusa too; money without an order (unmatched, or a cart whose
@@ -29,7 +29,7 @@ const findPaymentStep = createStep("find-medusa-payment-for-mpesa-refund", async
 const openOutsideRefundStep = createStep(
   "open-mpesa-outside-refund",
   async (input: RecordMpesaOutsideRefundInput & { medusa_payment_id: string | null }, { container }) => {
-    const refund = await container.resolve<IMpesaModuleService>("mpesa").recordOutsideRefund({
+    const refund = await container.resolve<IMpesaModuleService>(MPESA_MODULE).recordOutsideRefund({
       transactionId: input.transaction_id,
       amount: input.amount,
       note: input.note,
@@ -39,12 +39,12 @@ const openOutsideRefundStep = createStep(
     return new StepResponse(refund, refund.id)
   },
   async (refundId, { container }) => {
-    if (refundId) await container.resolve<IMpesaModuleService>("mpesa").abandonOutsideRefund(refundId, "Medusa did not record the refund")
+    if (refundId) await container.resolve<IMpesaModuleService>(MPESA_MODULE).abandonOutsideRefund(refundId, "Medusa did not record the refund")
   }
 )
 
 const readRefundStep = createStep("read-mpesa-refund", async (refundId: string, { container }) => {
-  return new StepResponse((await container.resolve<IMpesaModuleService>("mpesa").getRefund(refundId)) as RefundView)
+  return new StepResponse((await container.resolve<IMpesaModuleService>(MPESA_MODULE).getRefund(refundId)) as RefundView)
 })
 
 export const recordMpesaOutsideRefundWorkflowId = "record-mpesa-outside-refund"

@@ -1,10 +1,10 @@
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
-import type { IMpesaModuleService } from "../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 
 export type ReverseUnmatchedMpesaPaymentInput = { transaction_id: string; actor_id: string; note?: string | null }
 
 const reverseStep = createStep("reverse-unmatched-mpesa-payment", async (input: ReverseUnmatchedMpesaPaymentInput, { container }) => {
-  const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
   return new StepResponse(await mpesa.reverseUnmatched(input.transaction_id, `admin:${input.actor_id}`, input.note ?? null))
 })
 

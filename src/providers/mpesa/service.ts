@@ -26,7 +26,7 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from "@medusajs/framework/types"
-import type { IMpesaModuleService } from "../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 import { toWholeShillings } from "../../modules/mpesa"
 import { parseMpesaOptions, type MpesaOptionsInput } from "../../modules/mpesa"
 import { sessionDataFromView, statusFromView } from "./status"
@@ -36,7 +36,7 @@ type PaymentSessionReader = {
   retrieve(id: string, config: { select: string[] }): Promise<{ payment_collection_id?: string | null }>
 }
 
-type Cradle = Record<string, unknown> & { mpesa?: IMpesaModuleService; paymentSessionService?: PaymentSessionReader }
+type Cradle = Record<string, unknown> & { [MPESA_MODULE]?: IMpesaModuleService; paymentSessionService?: PaymentSessionReader }
 
 /**
  * Thin adapter from Medusa's payment lifecycle to the `mpesa` module, which
@@ -60,7 +60,7 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
 
   /** Resolved at call time: the dependency is registered lazily. */
   protected get mpesa(): IMpesaModuleService {
-    const service = (this.container as Cradle).mpesa
+    const service = (this.container as Cradle)[MPESA_MODULE]
     if (!service) {
       throw new MedusaError(
         MedusaError.Types.UNEXPECTED_STATE,

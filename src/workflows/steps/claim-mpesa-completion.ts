@@ -1,5 +1,5 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
-import type { IMpesaModuleService } from "../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 
 export type ClaimedCompletion = {
   transaction_id: string
@@ -17,7 +17,7 @@ export type ClaimedCompletion = {
 export const claimMpesaCompletionStep = createStep(
   "claim-mpesa-completion",
   async (input: { transaction_id: string }, { container }) => {
-    const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+    const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
     const view = await mpesa.claimCompletion(input.transaction_id)
     if (!view || !view.session_id) {
       return new StepResponse<ClaimedCompletion, string | null>(null, null)
@@ -30,7 +30,7 @@ export const claimMpesaCompletionStep = createStep(
   },
   async (transactionId, { container }) => {
     if (transactionId) {
-      await container.resolve<IMpesaModuleService>("mpesa").releaseCompletion(transactionId)
+      await container.resolve<IMpesaModuleService>(MPESA_MODULE).releaseCompletion(transactionId)
     }
   }
 )

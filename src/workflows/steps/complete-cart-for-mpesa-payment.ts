@@ -2,7 +2,7 @@ import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
-import type { IMpesaModuleService } from "../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 import { findOrderForMpesaPayment } from "../../queries/order-for-mpesa-payment"
 import type { ClaimedCompletion } from "./claim-mpesa-completion"
 import { voidOrphanedMedusaPayments } from "./void-orphaned-mpesa-payments"
@@ -43,7 +43,7 @@ export const completeCartForMpesaPaymentStep = createStep(
       return new StepResponse<CartCompletionOutcome | null>(null)
     }
     const payments = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-    const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+    const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
     const readSession = async () =>
       (await payments.listPaymentSessions({ id: claimed.session_id }, { select: ["id", "data", "created_at"] }))[0]
 

@@ -1,5 +1,5 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
-import type { IMpesaModuleService } from "../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 import type { ClaimedCompletion } from "./claim-mpesa-completion"
 import type { CartCompletionOutcome } from "./complete-cart-for-mpesa-payment"
 
@@ -20,7 +20,7 @@ export const recordMpesaCompletionStep = createStep(
     if (!claimed || !result) {
       return new StepResponse<CompletionResult>("skipped")
     }
-    const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+    const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
     switch (result.outcome) {
       case "completed":
         await mpesa.markCompleted(claimed.transaction_id)

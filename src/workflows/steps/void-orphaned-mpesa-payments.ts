@@ -2,7 +2,7 @@ import type { ILockingModule, IPaymentModuleService, MedusaContainer } from "@me
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { refundPaymentsWorkflow } from "@medusajs/medusa/core-flows"
 import { z } from "zod"
-import type { IMpesaModuleService } from "../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 import { findOrderForMpesaPayment } from "../../queries/order-for-mpesa-payment"
 import type { ClaimedCompletion } from "./claim-mpesa-completion"
 
@@ -34,7 +34,7 @@ const paymentSchema = z.object({
  */
 export async function voidOrphanedMedusaPayments(container: MedusaContainer, claimed: NonNullable<ClaimedCompletion>): Promise<number> {
   if (!claimed.payment_collection_id) return 0
-  const mpesa = container.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
   const row = await mpesa.getLedgerRow(claimed.transaction_id)
   if (!row?.checkout_request_id) return 0
   const query = container.resolve(ContainerRegistrationKeys.QUERY)

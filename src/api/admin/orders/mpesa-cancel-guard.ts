@@ -1,6 +1,6 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, MathBN } from "@medusajs/framework/utils"
-import type { IMpesaModuleService } from "../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../modules/mpesa"
 
 /** Our provider's ids: `pp_<provider id>_<id>`, registered as id "mpesa" -> "pp_mpesa_mpesa". */
 const MPESA_PROVIDER_PREFIX = "pp_mpesa_"
@@ -38,7 +38,7 @@ export async function mpesaCancelGuard(req: MedusaRequest, res: MedusaResponse, 
   })
   const order = data[0] as { payment_collections?: { payments?: OrderPayment[] | null }[] | null } | undefined
   const payments = (order?.payment_collections ?? []).flatMap((pc) => pc.payments ?? [])
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   for (const payment of payments.filter((p) => p.provider_id.startsWith(MPESA_PROVIDER_PREFIX))) {
     const captured = (payment.captures ?? []).reduce((sum, c) => MathBN.add(sum, c.amount as number), MathBN.convert(0))
     const refunded = (payment.refunds ?? []).reduce((sum, r) => MathBN.add(sum, r.amount as number), MathBN.convert(0))

@@ -2,7 +2,7 @@ import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusaj
 import type { ICustomerModuleService, IPaymentModuleService } from "@medusajs/framework/types"
 import { MedusaError, Modules } from "@medusajs/framework/utils"
 import { normalizeKenyanPhone } from "../../../lib/daraja"
-import type { IMpesaModuleService } from "../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../modules/mpesa"
 import { pickClientAddress } from "../../../modules/mpesa"
 import { promptLimitMessage } from "../../../modules/mpesa"
 import type { PromptLimitName } from "../../../modules/mpesa"
@@ -40,7 +40,7 @@ export async function mpesaPromptLimit(req: MedusaRequest, res: MedusaResponse, 
       // Medusa itself would fail later with a 500 that names nothing.
       return next(new MedusaError(MedusaError.Types.NOT_FOUND, `Payment collection with id: ${paymentCollectionId} was not found`))
     }
-    const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+    const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
     request = {
       clientAddress: pickClientAddress(req.socket?.remoteAddress, req.headers["x-forwarded-for"], mpesa.getConfig().trustedProxyHops),
       paymentCollectionId,

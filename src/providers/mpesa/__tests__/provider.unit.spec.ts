@@ -2,7 +2,15 @@ import { MedusaError, PaymentActions, PaymentSessionStatus } from "@medusajs/fra
 import { MpesaProviderService } from "../service"
 import type { MpesaPaymentView } from "../../../modules/mpesa"
 
-import { MINIMAL_OPTIONS as OPTIONS } from "../../../modules/mpesa/__tests__/fixtures"
+/** The least a store configures (the module's own fixtures are internal to it). */
+const OPTIONS = {
+  consumerKey: "ck",
+  consumerSecret: "consumer-secret-value",
+  shortcode: "174379",
+  passkey: "passkey-secret-value",
+  callbackBaseUrl: "https://shop.example.co.ke",
+  callbackSecret: "callback-secret-value-0123456789",
+}
 
 function view(overrides: Partial<MpesaPaymentView> = {}): MpesaPaymentView {
   return {

@@ -1,5 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { IMpesaModuleService } from "../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../modules/mpesa"
 import { mpesaRegionStatus } from "../../../../queries/mpesa-regions"
 import type { AdminSaveMpesaSettingsType } from "../validators"
 
@@ -10,14 +10,14 @@ import type { AdminSaveMpesaSettingsType } from "../validators"
  * Authenticated by Medusa (everything under /admin is).
  */
 export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const [settings, regions] = await Promise.all([mpesa.getSettings(), mpesaRegionStatus(req.scope)])
   res.json({ settings, regions })
 }
 
 /** POST /admin/mpesa/settings — validated by the middleware (zod), then as a whole by the module. */
 export async function POST(req: AuthenticatedMedusaRequest<AdminSaveMpesaSettingsType>, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const settings = await mpesa.saveSettings(req.validatedBody, req.auth_context?.actor_id ?? null)
   const regions = await mpesaRegionStatus(req.scope)
   res.json({ settings, regions })

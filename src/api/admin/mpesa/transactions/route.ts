@@ -2,7 +2,7 @@ import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/frame
 import { MedusaError } from "@medusajs/framework/utils"
 import { normalizeKenyanPhone } from "../../../../lib/daraja"
 import type { AdminTransactionView } from "../../../../modules/mpesa"
-import type { IMpesaModuleService } from "../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../modules/mpesa"
 import type { LedgerFilters } from "../../../../modules/mpesa"
 import { ordersForPaymentCollections } from "../../../../queries/mpesa-regions"
 import { AdminListMpesaTransactions } from "../validators"
@@ -21,7 +21,7 @@ export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse):
     )
   }
   const q = parsed.data
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   if (q.view === "suspicious") {
     const callbacks = await mpesa.listSuspiciousCallbacks({ take: q.limit, skip: q.offset })
     res.json({ view: q.view, callbacks, transactions: [], count: callbacks.length })

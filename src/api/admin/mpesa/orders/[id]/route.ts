@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
-import type { IMpesaModuleService } from "../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../modules/mpesa"
 
 /**
  * GET /admin/mpesa/orders/:id — what M-Pesa did for one order: every push of
@@ -18,7 +18,7 @@ export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse):
   if (!order) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order ${req.params.id} was not found`)
   }
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const payments = await mpesa.paymentsWithTimeline((order.payment_collections ?? []).map((pc) => pc.id))
   res.json({ order_id: order.id, payments })
 }

@@ -1,5 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { IMpesaModuleService } from "../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../modules/mpesa"
 
 /**
  * POST /admin/mpesa/settings/test-connection — asks Daraja for an OAuth token
@@ -7,6 +7,6 @@ import type { IMpesaModuleService } from "../../../../../modules/mpesa"
  * with `ok: false` and Daraja's error in plain words when it fails.
  */
 export async function POST(req: AuthenticatedMedusaRequest, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   res.json({ connection: await mpesa.testConnection() })
 }

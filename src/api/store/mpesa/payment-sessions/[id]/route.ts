@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import type { IMpesaModuleService } from "../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../modules/mpesa"
 import { findOrderForPaymentSession } from "../../../../../queries/order-for-payment-session"
 
 /**
@@ -9,7 +9,7 @@ import { findOrderForPaymentSession } from "../../../../../queries/order-for-pay
  * Daraja, however often it is polled.
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const view = await mpesa.getPaymentBySession(req.params.id)
   if (!view) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `No M-Pesa payment for payment session ${req.params.id}`)

@@ -1,5 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { IMpesaModuleService } from "../../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../../modules/mpesa"
 
 /**
  * POST /admin/mpesa/refunds/:id/check — "Check again" for a reversal M-Pesa
@@ -8,7 +8,7 @@ import type { IMpesaModuleService } from "../../../../../../modules/mpesa"
  * refund is then still open and the job keeps following it).
  */
 export async function POST(req: AuthenticatedMedusaRequest, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const refund = await mpesa.checkReversalNow(req.params.id)
   res.json({ refund, transaction: await mpesa.getAdminTransaction(refund.transaction_id) })
 }

@@ -1,5 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { IMpesaModuleService } from "../../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../../modules/mpesa"
 import type { AdminCloseMpesaRefundType } from "../../../validators"
 
 /**
@@ -9,7 +9,7 @@ import type { AdminCloseMpesaRefundType } from "../../../validators"
  * reconcile job). Refused (409) once M-Pesa settled it meanwhile.
  */
 export async function POST(req: AuthenticatedMedusaRequest<AdminCloseMpesaRefundType>, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const refund = await mpesa.closeReversalAsReturned(req.params.id, `admin:${req.auth_context.actor_id}`, req.validatedBody.note)
   res.json({ refund, transaction: await mpesa.getAdminTransaction(refund.transaction_id) })
 }

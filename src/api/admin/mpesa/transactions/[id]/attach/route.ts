@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import type { IMpesaModuleService } from "../../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../../modules/mpesa"
 import { attachMpesaPaymentToCartWorkflow } from "../../../../../../workflows/attach-mpesa-payment-to-cart"
 import type { AdminAttachMpesaPaymentType } from "../../../validators"
 
@@ -18,7 +18,7 @@ export async function POST(req: AuthenticatedMedusaRequest<AdminAttachMpesaPayme
   const { result } = await attachMpesaPaymentToCartWorkflow(req.scope).run({
     input: { transaction_id: req.params.id, cart_id, order_id, actor_id: req.auth_context.actor_id },
   })
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
   let orderId: string | null = null
   const deadline = Date.now() + ORDER_WAIT_MS

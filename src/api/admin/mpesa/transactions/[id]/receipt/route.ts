@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import type { IMpesaModuleService } from "../../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../../modules/mpesa"
 import type { AdminAddMpesaReceiptType } from "../../../validators"
 
 /**
@@ -11,7 +11,7 @@ import type { AdminAddMpesaReceiptType } from "../../../validators"
  * on; GET shows it), 400 with M-Pesa's reason when it does not fit.
  */
 export async function POST(req: AuthenticatedMedusaRequest<AdminAddMpesaReceiptType>, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const check = await mpesa.addReceipt(req.params.id, req.validatedBody.receipt, `admin:${req.auth_context.actor_id}`)
   if (check.status === "rejected") throw new MedusaError(MedusaError.Types.NOT_ALLOWED, check.reason ?? "M-Pesa did not confirm this receipt.")
   res.status(check.status === "checking" ? 202 : 200).json({ check, transaction: await mpesa.getAdminTransaction(req.params.id) })
@@ -19,6 +19,6 @@ export async function POST(req: AuthenticatedMedusaRequest<AdminAddMpesaReceiptT
 
 /** GET /admin/mpesa/transactions/:id/receipt — the newest receipt check of the payment. */
 export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   res.json({ check: await mpesa.latestReceiptCheck(req.params.id) })
 }

@@ -1,5 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { IMpesaModuleService } from "../../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../../modules/mpesa"
 import { recordMpesaOutsideRefundWorkflow } from "../../../../../../workflows/record-mpesa-outside-refund"
 import type { AdminRecordOutsideRefundType } from "../../../validators"
 
@@ -17,6 +17,6 @@ export async function POST(req: AuthenticatedMedusaRequest<AdminRecordOutsideRef
       actor_id: req.auth_context.actor_id,
     },
   })
-  const transaction = await req.scope.resolve<IMpesaModuleService>("mpesa").getAdminTransaction(req.params.id)
+  const transaction = await req.scope.resolve<IMpesaModuleService>(MPESA_MODULE).getAdminTransaction(req.params.id)
   res.json({ transaction, refund: result.refund, medusa_refund_id: result.refund.medusa_refund_id })
 }

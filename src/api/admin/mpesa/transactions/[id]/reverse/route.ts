@@ -1,5 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { IMpesaModuleService } from "../../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../../modules/mpesa"
 import { reverseUnmatchedMpesaPaymentWorkflow } from "../../../../../../workflows/reverse-unmatched-mpesa-payment"
 import type { AdminReverseMpesaPaymentType } from "../../../validators"
 
@@ -13,6 +13,6 @@ export async function POST(req: AuthenticatedMedusaRequest<AdminReverseMpesaPaym
   const { result: refund } = await reverseUnmatchedMpesaPaymentWorkflow(req.scope).run({
     input: { transaction_id: req.params.id, actor_id: req.auth_context.actor_id, note: req.validatedBody.note ?? null },
   })
-  const transaction = await req.scope.resolve<IMpesaModuleService>("mpesa").getAdminTransaction(req.params.id)
+  const transaction = await req.scope.resolve<IMpesaModuleService>(MPESA_MODULE).getAdminTransaction(req.params.id)
   res.json({ transaction, refund })
 }

@@ -2,7 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { Modules } from "@medusajs/framework/utils"
 import { verifyResultPath } from "../../../../../../../modules/mpesa"
 import { MPESA_CALLBACK_RECEIVED } from "../../../../../../../modules/mpesa"
-import type { IMpesaModuleService } from "../../../../../../../modules/mpesa"
+import { MPESA_MODULE, type IMpesaModuleService } from "../../../../../../../modules/mpesa"
 import { callbackSourceIp, isAllowedSource } from "../../../../stk/[ref]/[sig]/callback-guard"
 
 /**
@@ -16,7 +16,7 @@ import { callbackSourceIp, isAllowedSource } from "../../../../stk/[ref]/[sig]/c
 export const AUTHENTICATE = false
 
 export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
-  const mpesa = req.scope.resolve<IMpesaModuleService>("mpesa")
+  const mpesa = req.scope.resolve<IMpesaModuleService>(MPESA_MODULE)
   const config = mpesa.getConfig()
   const logger = req.scope.resolve("logger")
 
