@@ -165,18 +165,3 @@ function ownership(row: LedgerRow, sessionId: string | null, now: Date) {
     updated_at: now,
   }
 }
-
-export type LedgerFilters = {
-  status?: LedgerStatus[]
-  unmatched?: boolean
-  /** not yet refunded in full */
-  uncleared?: boolean
-  ids?: string[]
-  needsAttention?: boolean
-  sessionIds?: string[]
-  paymentCollectionIds?: string[]
-  phone?: string
-  receipt?: string
-  createdFrom?: Date
-  createdTo?: Date
-}
