@@ -1,7 +1,9 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { createProductsWorkflow, createRegionsWorkflow } from "@medusajs/medusa/core-flows"
-import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
+import type { Context, IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
+import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
+import type { EntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { callbackUrlForPush } from "../../src/modules/mpesa"
@@ -372,6 +374,52 @@ medusaIntegrationTestRunner({
         }
         expect(await ledger()).toHaveLength(0)
       }
+    })
+
+    it("runs a module write inside the caller's workflow transaction: rolled back with it, committed with it", async () => {
+      // Issue 15: the module uses Medusa's manager and shared context, so a
+      // workflow step can pass its context and the write joins that transaction.
+      sim.setFaults({ dropCallbacks: true })
+      const cartId = await readyCart()
+      const { sessionId } = await store.createPaymentSession(cartId, { phone: PHONE_SUCCESS })
+      const { transaction_id } = (await mpesa.getPaymentBySession(sessionId))!
+      const closedAt = async (ctx?: Context) => (await mpesa.getLedgerRow(transaction_id, ctx))!.session_closed_at
+
+      const closeStep = createStep("mpesa-probe-close-session", async (id: string, { container, context }) => {
+        await container.resolve<IMpesaModuleService>(MPESA_MODULE).closeSession(id, context)
+        return new StepResponse(id)
+      })
+      const seenInside: unknown[] = []
+      const afterStep = createStep("mpesa-probe-after", async (input: { fail: boolean }, { context }) => {
+        // Inside the transaction the write is visible; outside it is not yet.
+        seenInside.push(await closedAt(context), await closedAt())
+        if (input.fail) throw new Error("a later step failed")
+        return new StepResponse(true)
+      })
+      const probe = createWorkflow("mpesa-probe-transaction", (input: { sessionId: string; fail: boolean }) => {
+        closeStep(input.sessionId)
+        afterStep({ fail: input.fail })
+        return new WorkflowResponse(true)
+      })
+      // The caller's transaction: a manager from Medusa's data layer on the
+      // same connection (here the module's own base repository, as a workflow
+      // step's context would carry it); the write must join it, not open its own.
+      const repository = (mpesa as unknown as {
+        baseRepository_: { transaction(task: (transactionManager: EntityManager) => Promise<void>): Promise<void> }
+      }).baseRepository_
+      const runInTransaction = (fail: boolean) =>
+        repository.transaction(async (transactionManager) => {
+          await probe(container()).run({ input: { sessionId, fail }, context: { transactionManager }, throwOnError: true })
+        })
+
+      // The workflow engine rejects with its serialized error, not an Error instance.
+      await expect(runInTransaction(true)).rejects.toMatchObject({ message: "a later step failed" })
+      expect(seenInside[0]).toBeTruthy()
+      expect(seenInside[1]).toBeNull()
+      expect(await closedAt()).toBeNull()
+
+      await runInTransaction(false)
+      expect(await closedAt()).toBeTruthy()
     })
 
     it("refuses non-KES carts, out-of-range amounts and bad phone numbers before any push", async () => {
