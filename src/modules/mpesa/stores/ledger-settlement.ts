@@ -105,9 +105,7 @@ export class LedgerSettlement {
    */
   async rematchPaid(id: string, now: Date): Promise<PaidSettlement | null> {
     return this.db().transaction(async (trx) => {
-      const row = (await ledgerTable(trx).where({ id, status: "paid" }).whereNull("deleted_at").whereNull("completed_at").forUpdate().first()) as
-        | LedgerRow
-        | undefined
+      const row = (await ledgerTable(trx).where({ id, status: "paid" }).whereNull("deleted_at").whereNull("completed_at").forUpdate().first())
       if (!row || row.unmatched) {
         return null
       }
