@@ -1,7 +1,7 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { completeCartWorkflow } from "@medusajs/medusa/core-flows"
-import type { MedusaContainer } from "@medusajs/framework/types"
+import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import { startDarajaSimulator, type DarajaSimulator } from "../../src/simulator"
 import { seedDemoStore } from "../../src/scripts/seed-demo"
 import { MPESA_MODULE, type IMpesaModuleService } from "../../src/modules/mpesa"
@@ -257,6 +257,32 @@ medusaIntegrationTestRunner({
       await expectOneOrderNothingReversed(cartId)
       const [row] = (await ledger()).filter((r) => r.status === "paid")
       expect(row.payment_session_id).toBe((second as unknown as { sessionId: string }).sessionId)
+    })
+
+    it("two payment sessions made at once (Medusa's create does not lock): the older one left open does not stop the paid session's order", async () => {
+      const cartId = await readyCart()
+      const { sessionId: first } = await store.createPaymentSession(cartId, { phone: PHONE_OTHER })
+      // A second create that listed the collection's sessions before the first existed (a double
+      // click, two admin tabs attaching the same money) deletes nothing: both sessions stay open.
+      // Made through the payment module, as that create's own step does; the open prompt moves to it.
+      const payments = container().resolve<IPaymentModuleService>(Modules.PAYMENT)
+      const second = await payments.createPaymentSession(await collectionOf(cartId), {
+        provider_id: "pp_mpesa_mpesa",
+        amount: CART_TOTAL,
+        currency_code: "kes",
+        data: { phone: PHONE_OTHER },
+      })
+      const open = await payments.listPaymentSessions({ payment_collection_id: await collectionOf(cartId) }, { select: ["id"] })
+      expect(open.map((s) => s.id).sort()).toEqual([first, second.id].sort())
+      expect((await mpesa.getPaymentBySession(second.id))?.transaction_id).toBeTruthy()
+
+      sim.approve(sim.prompts()[0].checkoutRequestId)
+      await expectOneOrderNothingReversed(cartId)
+      const [row] = (await ledger()).filter((r) => r.status === "paid")
+      expect(row.payment_session_id).toBe(second.id)
+      // Made on the first try: no rolled-back order, no voided Medusa payment, nothing for a person.
+      expect(row).toMatchObject({ completion_attempts: 0, attention_at: null })
+      expect(await medusaPayments(cartId)).toHaveLength(1)
     })
   },
 })

@@ -5,6 +5,7 @@ import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 import { findOrderForMpesaPayment } from "../../queries/order-for-mpesa-payment"
 import type { ClaimedCompletion } from "./claim-mpesa-completion"
+import { deleteStrayPaymentSessions } from "./delete-stray-payment-sessions"
 import { voidOrphanedMedusaPayments } from "./void-orphaned-mpesa-payments"
 
 export type CartCompletionOutcome =
@@ -63,6 +64,8 @@ export const completeCartForMpesaPaymentStep = createStep(
         }
         await new Promise((r) => setTimeout(r, READY_POLL_MS))
       }
+      // Medusa completes with the collection's first open session: ours must be the only one.
+      await deleteStrayPaymentSessions(container, claimed)
       await voidOrphanedMedusaPayments(container, claimed)
       await processPaymentWorkflow(container).run({
         input: { action: "captured", data: { session_id: claimed.session_id, amount: claimed.amount } },
