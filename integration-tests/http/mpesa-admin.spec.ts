@@ -303,6 +303,46 @@ medusaIntegrationTestRunner({
       expect(JSON.stringify(order)).not.toContain("254708374149")
     })
 
+    it("reads an order with its M-Pesa payment through Query, over the module link (read-only, phones masked)", async () => {
+      await save(GOOD)
+      const paid = await tryPush("0708374149")
+      const sessionId = paid.data.payment_collection.payment_sessions[0].id
+      const status = await store.waitForStatus(sessionId, (s) => Boolean(s.order_id), 30_000)
+      const transactionId = (await mpesa.getPaymentBySession(sessionId))!.transaction_id
+      const query = container().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({
+        entity: "order",
+        fields: ["id", "payment_collections.id", "payment_collections.mpesa_payments.*"],
+        filters: { id: status.order_id },
+      })
+      const collection = (data[0] as any).payment_collections[0]
+      expect(collection.mpesa_payments).toHaveLength(1)
+      expect(collection.mpesa_payments[0]).toMatchObject({
+        id: transactionId,
+        payment_collection_id: collection.id,
+        status: "paid",
+        amount: 1700,
+        mpesa_receipt_number: status.mpesa_receipt_number,
+        phone: "2547****4149",
+        unmatched: false,
+      })
+      expect(JSON.stringify(data)).not.toContain("254708374149")
+      // The module's record on its own, with a count; a bad filter is refused by name.
+      const { data: records, metadata } = await query.graph({
+        entity: "mpesa_transaction",
+        fields: ["id", "status"],
+        filters: { payment_collection_id: collection.id },
+        pagination: { take: 10, skip: 0 },
+      })
+      expect(records).toEqual([{ id: transactionId, status: "paid" }])
+      expect(metadata?.count).toBe(1)
+      await expect(mpesa.listMpesaTransactions({ phone: "254708374149" })).rejects.toThrow(/unknown filter phone/)
+      // Read-only: the module publishes no generic create/update/delete a link or Query could reach.
+      for (const write of ["createMpesaTransactions", "updateMpesaTransactions", "deleteMpesaTransactions"]) {
+        expect((mpesa as unknown as Record<string, unknown>)[write]).toBeUndefined()
+      }
+    })
+
     it("never writes a saved secret or the settings key to the logs (runs last: checks everything above)", async () => {
       const log = output.join("")
       expect(log.length).toBeGreaterThan(1000)

@@ -261,16 +261,17 @@ medusaIntegrationTestRunner({
 
     it("two payment sessions made at once (Medusa's create does not lock): the older one left open does not stop the paid session's order", async () => {
       const cartId = await readyCart()
-      const { sessionId: first } = await store.createPaymentSession(cartId, { phone: PHONE_OTHER })
+      const { sessionId: first, session } = await store.createPaymentSession(cartId, { phone: PHONE_OTHER })
       // A second create that listed the collection's sessions before the first existed (a double
       // click, two admin tabs attaching the same money) deletes nothing: both sessions stay open.
-      // Made through the payment module, as that create's own step does; the open prompt moves to it.
+      // Made through the payment module, as that create's own step does, with the collection token
+      // the store route's request would have given it; the open prompt moves to it.
       const payments = container().resolve<IPaymentModuleService>(Modules.PAYMENT)
       const second = await payments.createPaymentSession(await collectionOf(cartId), {
         provider_id: "pp_mpesa_mpesa",
         amount: CART_TOTAL,
         currency_code: "kes",
-        data: { phone: PHONE_OTHER },
+        data: { phone: PHONE_OTHER, mpesa_collection_token: session.data.mpesa_collection_token },
       })
       const open = await payments.listPaymentSessions({ payment_collection_id: await collectionOf(cartId) }, { select: ["id"] })
       expect(open.map((s) => s.id).sort()).toEqual([first, second.id].sort())

@@ -2,13 +2,20 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, transform, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { createPaymentCollectionForCartWorkflow, createPaymentSessionsWorkflow } from "@medusajs/medusa/core-flows"
-import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
+import { COLLECTION_TOKEN_KEY, MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 import { completeMpesaPaymentWorkflow } from "./complete-mpesa-payment"
 
 /** Exactly one of cart_id (an open cart, completed into an order) or order_id (an order with an unpaid payment collection). */
 export type AttachMpesaPaymentInput = { transaction_id: string; cart_id?: string; order_id?: string; actor_id: string }
 
-type AttachTarget = { payment_collection_id: string; provider_id: string; cart_id: string | null; order_id: string | null }
+type AttachTarget = {
+  payment_collection_id: string
+  provider_id: string
+  cart_id: string | null
+  order_id: string | null
+  /** names the collection to our provider when the new session is created (the module signed it) */
+  collection_token: string
+}
 
 type OrderForAttach = {
   id: string
@@ -41,7 +48,10 @@ const prepareTargetStep = createStep("prepare-mpesa-attach-target", async (input
   const row = await mpesa.getLedgerRow(input.transaction_id)
   if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `M-Pesa payment ${input.transaction_id} was not found`)
   const paid = row.paid_amount ?? row.amount
-  if (input.order_id) return new StepResponse(await orderTarget(container, input.order_id, paid))
+  if (input.order_id) {
+    const target = await orderTarget(container, input.order_id, paid)
+    return new StepResponse<AttachTarget>({ ...target, collection_token: mpesa.collectionToken(target.payment_collection_id) })
+  }
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const load = async () =>
     (
@@ -82,11 +92,12 @@ const prepareTargetStep = createStep("prepare-mpesa-attach-target", async (input
     provider_id: provider.id,
     cart_id: cart.id,
     order_id: null,
+    collection_token: mpesa.collectionToken(cart.payment_collection!.id),
   })
 })
 
 /** An order takes the money only for a payment collection still unpaid and of exactly that amount (e.g. after an order edit). */
-async function orderTarget(container: MedusaContainer, orderId: string, paid: number): Promise<AttachTarget> {
+async function orderTarget(container: MedusaContainer, orderId: string, paid: number): Promise<Omit<AttachTarget, "collection_token">> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { data } = await query.graph({
     entity: "order",
@@ -156,7 +167,7 @@ export const attachMpesaPaymentToCartWorkflow = createWorkflow(attachMpesaPaymen
     input: transform({ cart }, ({ cart }) => ({
       payment_collection_id: cart.payment_collection_id,
       provider_id: cart.provider_id,
-      data: {},
+      data: { [COLLECTION_TOKEN_KEY]: cart.collection_token },
     })),
   })
   const transactionId = confirmAttachedStep(transform({ input }, ({ input }) => ({ transaction_id: input.transaction_id })))

@@ -72,10 +72,10 @@ export class AdminReadModel {
     return rows.map(toAdminCallbackView)
   }
 
-  /** Every push of the given payment collections (an order's), each with its timeline. */
-  async withTimelines(paymentCollectionIds: string[]): Promise<{ payment: AdminTransactionView; timeline: TimelineEvent[] }[]> {
-    if (!paymentCollectionIds.length) return []
-    const rows = await this.ctx.ledger.list({ paymentCollectionIds }, { take: 50, skip: 0 })
+  /** The given pushes (an order's, found by Query over the payment-collection link), each with its timeline. */
+  async withTimelines(transactionIds: string[]): Promise<{ payment: AdminTransactionView; timeline: TimelineEvent[] }[]> {
+    if (!transactionIds.length) return []
+    const rows = await this.ctx.ledger.list({ ids: transactionIds }, { take: 50, skip: 0 })
     const ids = rows.map((r) => r.id)
     const callbacks = rows.length ? await this.ctx.callbacks.list({ transactionIds: ids }, { take: 500, skip: 0 }) : []
     const refunds = await this.ctx.refunds.listForTransactions(ids)

@@ -2,8 +2,9 @@ import { Module } from "@medusajs/framework/utils"
 import validateOptionsLoader from "./loaders/validate-options"
 import MpesaModuleService from "./service"
 
-/** The module's container key: resolve it as `container.resolve(MPESA_MODULE)`, never by a literal. */
-export const MPESA_MODULE = "mpesa"
+import { MPESA_MODULE } from "./module-name"
+
+export { MPESA_MODULE }
 
 export default Module(MPESA_MODULE, {
   service: MpesaModuleService,
@@ -25,6 +26,9 @@ export { mpesaOptionsSchema, parseMpesaOptions, mpesaOptionsFromEnv, SAFARICOM_C
 // Money rules the provider and workflows call rather than repeat.
 export { toWholeShillings, assertKes, MIN_KES, MAX_KES } from "./amount"
 export { MESSAGES as SHOPPER_MESSAGES } from "./customer-messages"
+
+// The signed token naming a session's payment collection, kept in the session's data under this key.
+export { COLLECTION_TOKEN_KEY } from "./callbacks/collection-token"
 
 // The signed callback and result URLs, for the routes Daraja posts to.
 export { callbackSignature, callbackUrlPattern, callbackUrlForPush, verifyCallbackPath } from "./callbacks/callback-url"

@@ -8,7 +8,7 @@ import { MESSAGES } from "./customer-messages"
 import { errorSummary, toMedusaError } from "./error-mapping"
 import type { SettlementContext } from "./settlement-context"
 import type { LedgerRow } from "./types"
-import type { PushInput } from "./types"
+import type { SessionStartInput } from "./session-start"
 
 
 /**
@@ -25,7 +25,7 @@ export class PushInitiation {
     private readonly admitPrompt: (push: { phone: string; paymentCollectionId: string | null }) => Promise<void> = async () => undefined
   ) {}
 
-  async initiate(input: PushInput): Promise<LedgerRow> {
+  async initiate(input: SessionStartInput): Promise<LedgerRow> {
     const config = this.ctx.config()
     if (!input.sessionId) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, "session_id: missing from the payment session data")
@@ -120,7 +120,7 @@ export class PushInitiation {
    * be paid takes the new session as its owner (compare-and-set, retried if
    * another re-creation moves it at the same moment).
    */
-  private async reattach(input: PushInput, first: LedgerRow, phone: string, amount: number): Promise<LedgerRow | null> {
+  private async reattach(input: SessionStartInput, first: LedgerRow, phone: string, amount: number): Promise<LedgerRow | null> {
     let open: LedgerRow | null = first
     for (let attempt = 0; attempt < 3 && open; attempt++) {
       const moved = await this.ctx.ledger.reattach(open.id, open.payment_session_id, input.sessionId, this.ctx.now())

@@ -1,9 +1,12 @@
-import type { Context } from "@medusajs/framework/types"
+import type { Context, FindConfig, ModuleJoinerConfig } from "@medusajs/framework/types"
 import { InjectManager, MedusaContext } from "@medusajs/framework/utils"
 import { dbFor } from "./db-context"
+import { joinerConfig } from "./joiner-config"
+import { listForQuery } from "./query-reads"
 import { MpesaServiceBase } from "./service-base"
 import { SecretBox } from "./settings/secret-box"
 import { toSettingsView } from "./settings/settings-view"
+import { LedgerQueryStore } from "./stores/ledger-query-store"
 import { SettingsStore } from "./stores/settings-store"
 import type * as T from "./types"
 import { toPaymentView } from "./views"
@@ -14,6 +17,33 @@ import { toPaymentView } from "./views"
  * (admin-read-model.ts), the settings view. Reads only.
  */
 export abstract class MpesaReadService extends MpesaServiceBase {
+  /** What Query and module links see of the module: the M-Pesa payment record, read-only (joiner-config.ts). */
+  __joinerConfig(): ModuleJoinerConfig {
+    return joinerConfig
+  }
+
+  /** Query's list of M-Pesa payment records (phones masked); filters are checked and a bad one is refused by name. */
+  @InjectManager()
+  async listMpesaTransactions(
+    filters: Record<string, unknown> = {},
+    config: FindConfig<T.MpesaTransactionRecord> = {},
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<Partial<T.MpesaTransactionRecord>[]> {
+    const store = new LedgerQueryStore(dbFor(sharedContext, this.baseRepository_))
+    return (await listForQuery(store, filters, config, false)).records
+  }
+
+  @InjectManager()
+  async listAndCountMpesaTransactions(
+    filters: Record<string, unknown> = {},
+    config: FindConfig<T.MpesaTransactionRecord> = {},
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<[Partial<T.MpesaTransactionRecord>[], number]> {
+    const store = new LedgerQueryStore(dbFor(sharedContext, this.baseRepository_))
+    const { records, count } = await listForQuery(store, filters, config, true)
+    return [records, count ?? records.length]
+  }
+
   /** What Settings -> M-Pesa shows: effective values with their source; secrets only as "set, ending in …". */
   @InjectManager()
   async getSettings(@MedusaContext() sharedContext: Context = {}): Promise<T.SettingsView> {
@@ -97,13 +127,13 @@ export abstract class MpesaReadService extends MpesaServiceBase {
     return this.parts(sharedContext).reads.suspiciousCallbacks(page)
   }
 
-  /** Every push of the given payment collections (an order's), each with its timeline. */
+  /** The given pushes (an order's `payment_collections.mpesa_payments`), each with its timeline. */
   @InjectManager()
   async paymentsWithTimeline(
-    paymentCollectionIds: string[],
+    transactionIds: string[],
     @MedusaContext() sharedContext: Context = {}
   ): Promise<{ payment: T.AdminTransactionView; timeline: T.TimelineEvent[] }[]> {
-    return this.parts(sharedContext).reads.withTimelines(paymentCollectionIds)
+    return this.parts(sharedContext).reads.withTimelines(transactionIds)
   }
 }
 

@@ -1,8 +1,10 @@
 import type { BigNumberInput, Context } from "@medusajs/framework/types"
 import { InjectManager, InjectTransactionManager, MedusaContext, MedusaError } from "@medusajs/framework/utils"
 import { toWholeShillings } from "./amount"
+import { collectionFromToken, collectionToken } from "./callbacks/collection-token"
 import type { ResultInboxKind } from "./callbacks/result-url"
 import { MPESA_PAYMENT_CAPTURED } from "./events"
+import { currentPromptRequest } from "./prompt-limits/prompt-request"
 import type { ModuleParts } from "./module-parts"
 import { viewOf, MpesaReadService } from "./read-service"
 import { isCompletionRollbackRefund } from "./refunds/completion-rollback-guard"
@@ -49,8 +51,18 @@ export default class MpesaModuleService extends MpesaReadService implements T.IM
    * ledger row; a push whose outcome is unknown is kept `indeterminate`.
    */
   @InjectManager()
-  async initiateStkPush(input: T.PushInput, @MedusaContext() sharedContext: Context = {}): Promise<T.MpesaPaymentView> {
-    return toPaymentView(await this.parts(sharedContext).sessions.start(input))
+  async initiateStkPush(input: T.PushInput, @MedusaContext() sharedContext: Context = {}): Promise<T.StartedPayment> {
+    const secret = this.getConfig().callbackSecret
+    // The session's payment collection, only from where a shopper cannot write it (collection-token.ts).
+    const paymentCollectionId =
+      input.paymentCollectionId ?? currentPromptRequest()?.paymentCollectionId ?? collectionFromToken(secret, input.collectionToken)
+    const row = await this.parts(sharedContext).sessions.start({ ...input, paymentCollectionId })
+    return { ...toPaymentView(row), collection_token: paymentCollectionId ? collectionToken(secret, paymentCollectionId) : null }
+  }
+
+  /** A token naming a payment collection, for a workflow that creates a session there (the attach workflow). */
+  collectionToken(paymentCollectionId: string): string {
+    return collectionToken(this.getConfig().callbackSecret, paymentCollectionId)
   }
 
   /** Medusa deleted or canceled the session; money that still arrives goes to the cart's current session or unmatched. */

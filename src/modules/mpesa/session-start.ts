@@ -7,6 +7,9 @@ import type { ConfigRuntime } from "./settings/config-runtime"
 import type { SettlementContext } from "./settlement-context"
 import type { LedgerRow, PushInput } from "./types"
 
+/** A push request whose payment collection the service has settled (null: unknown, one prompt per session). */
+export type SessionStartInput = Omit<PushInput, "paymentCollectionId" | "collectionToken"> & { paymentCollectionId: string | null }
+
 /**
  * What a new Medusa payment session gets: money an admin attached to its
  * cart, money its cart already paid (no second prompt), or an STK Push
@@ -20,7 +23,7 @@ export class SessionStart {
     private readonly runtime: ConfigRuntime
   ) {}
 
-  async start(input: PushInput): Promise<LedgerRow> {
+  async start(input: SessionStartInput): Promise<LedgerRow> {
     const amount = toWholeShillings(input.amount).whole
     // Money an admin attached to this cart pays for the session: no prompt at all.
     const attached = input.paymentCollectionId ? await this.ctx.desk.takeAttached(input.paymentCollectionId, input.sessionId, amount) : null

@@ -28,15 +28,10 @@ import type {
 } from "@medusajs/framework/types"
 import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 import { toWholeShillings } from "../../modules/mpesa"
-import { parseMpesaOptions, type MpesaOptionsInput } from "../../modules/mpesa"
+import { parseMpesaOptions, COLLECTION_TOKEN_KEY, type MpesaOptionsInput } from "../../modules/mpesa"
 import { sessionDataFromView, statusFromView } from "./status"
 
-/** The payment module's own session store, as registered in the container the provider runs in. */
-type PaymentSessionReader = {
-  retrieve(id: string, config: { select: string[] }): Promise<{ payment_collection_id?: string | null }>
-}
-
-type Cradle = Record<string, unknown> & { [MPESA_MODULE]?: IMpesaModuleService; paymentSessionService?: PaymentSessionReader }
+type Cradle = Record<string, unknown> & { [MPESA_MODULE]?: IMpesaModuleService }
 
 /**
  * Thin adapter from Medusa's payment lifecycle to the `mpesa` module, which
@@ -75,7 +70,9 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
     const sessionId = this.sessionIdOf(input)
     const view = await this.mpesa.initiateStkPush({
       sessionId: sessionId ?? "",
-      paymentCollectionId: sessionId ? await this.paymentCollectionOf(sessionId) : null,
+      // The module learns the session's payment collection from the store request or this
+      // token it signed (copied when Medusa re-creates a session); never from unsigned data.
+      collectionToken: data[COLLECTION_TOKEN_KEY],
       amount: input.amount,
       currencyCode: input.currency_code,
       // `phone_number` is what the other Medusa M-Pesa plugin's storefronts send.
@@ -84,7 +81,7 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
     return {
       id: view.checkout_request_id ?? view.transaction_id,
       status: statusFromView(view),
-      data: sessionDataFromView(view),
+      data: { ...sessionDataFromView(view), ...(view.collection_token ? { [COLLECTION_TOKEN_KEY]: view.collection_token } : {}) },
     }
   }
 
@@ -212,23 +209,6 @@ export class MpesaProviderService extends AbstractPaymentProvider<MpesaOptionsIn
     }
     const fromData = input.data?.session_id
     return typeof fromData === "string" && fromData ? fromData : undefined
-  }
-
-  /**
-   * The session's payment collection (one per cart checkout), which groups a
-   * cart's prompts: a re-created session re-attaches to the collection's open
-   * prompt, and money paid on an older prompt can complete the cart. Read from
-   * the payment module's own session store (the provider runs inside that
-   * module's container; Medusa does not pass the collection to providers).
-   */
-  private async paymentCollectionOf(sessionId: string): Promise<string | null> {
-    try {
-      const sessions = (this.container as Cradle).paymentSessionService
-      const session = await sessions?.retrieve(sessionId, { select: ["payment_collection_id"] })
-      return session?.payment_collection_id ?? null
-    } catch {
-      return null // without it: one prompt per session, no re-attachment
-    }
   }
 }
 

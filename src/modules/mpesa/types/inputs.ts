@@ -9,8 +9,14 @@ export type Page = { take?: number; skip?: number }
 
 export type PushInput = {
   sessionId: string
-  /** Medusa's payment collection (one per cart checkout), when the provider could learn it */
-  paymentCollectionId: string | null
+  /**
+   * Medusa's payment collection (one per cart checkout), from an in-process
+   * caller that knows it. The provider leaves it out: the module takes it from
+   * the store request's URL or from `collectionToken` (callbacks/collection-token.ts).
+   */
+  paymentCollectionId?: string | null
+  /** `mpesa_collection_token` from the session's data: a collection this module signed, never trusted unsigned */
+  collectionToken?: unknown
   amount: BigNumberInput
   currencyCode: string
   phone: unknown

@@ -1,4 +1,4 @@
-import type { BigNumberInput, Context } from "@medusajs/framework/types"
+import type { BigNumberInput, Context, FindConfig } from "@medusajs/framework/types"
 import type { ResultInboxKind } from "../callbacks/result-url"
 import type { MpesaOptions } from "../options"
 import type { SettingsPatch } from "../settings/settings-fields"
@@ -10,6 +10,8 @@ import type {
   CallbackOutcome,
   ConnectionCheck,
   MpesaPaymentView,
+  MpesaTransactionRecord,
+  StartedPayment,
   PaymentActions,
   PollSummary,
   ReceiptCheckView,
@@ -55,7 +57,7 @@ export interface IMpesaModuleService {
   /** Callbacks a person may want to see: rejected, unconfirmed or malformed. */
   listSuspiciousCallbacks(page?: Page, sharedContext?: Context): Promise<AdminCallbackView[]>
   /** Every push of the given payment collections (an order's), each with its timeline. */
-  paymentsWithTimeline(paymentCollectionIds: string[], sharedContext?: Context): Promise<{ payment: AdminTransactionView; timeline: TimelineEvent[] }[]>
+  paymentsWithTimeline(transactionIds: string[], sharedContext?: Context): Promise<{ payment: AdminTransactionView; timeline: TimelineEvent[] }[]>
   /** Validates and saves settings; every process uses them from its next push on. */
   saveSettings(patch: SettingsPatch, actor?: string | null): Promise<SettingsView>
   /** Fetches an OAuth token with the effective credentials (never an STK Push). */
@@ -67,7 +69,16 @@ export interface IMpesaModuleService {
    * Daraja rejections throw a MedusaError a shopper can act on and leave no
    * ledger row; a push whose outcome is unknown is kept `indeterminate`.
    */
-  initiateStkPush(input: PushInput, sharedContext?: Context): Promise<MpesaPaymentView>
+  /** Query's read of the M-Pesa payment record (module links, `query.graph`); phones masked, read-only. */
+  listMpesaTransactions(filters?: Record<string, unknown>, config?: FindConfig<MpesaTransactionRecord>, sharedContext?: Context): Promise<Partial<MpesaTransactionRecord>[]>
+  listAndCountMpesaTransactions(
+    filters?: Record<string, unknown>,
+    config?: FindConfig<MpesaTransactionRecord>,
+    sharedContext?: Context
+  ): Promise<[Partial<MpesaTransactionRecord>[], number]>
+  initiateStkPush(input: PushInput, sharedContext?: Context): Promise<StartedPayment>
+  /** A token naming a payment collection, passed as `mpesa_collection_token` in the data of a session a workflow creates there. */
+  collectionToken(paymentCollectionId: string): string
   /** Medusa deleted or canceled the session; money that still arrives goes to the cart's current session or unmatched. */
   closeSession(sessionId: string, sharedContext?: Context): Promise<MpesaPaymentView | null>
   /** Persists a callback exactly as received, before anything else, bound to the push its signed URL names. */

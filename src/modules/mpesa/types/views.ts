@@ -1,4 +1,4 @@
-import type { CallbackRow, CallbackStatus, LedgerStatus, RefundKind, RefundStatus } from "./rows"
+import type { CallbackRow, CallbackStatus, LedgerRow, LedgerStatus, RefundKind, RefundStatus } from "./rows"
 
 /*
  * What the module shows the rest of the plugin: the provider, the routes,
@@ -32,6 +32,27 @@ export type MpesaPaymentView = {
   /** why a person should look at this payment (null when nothing is wrong) */
   needs_attention: string | null
 }
+
+/**
+ * The M-Pesa payment record as Query returns it (`mpesa_transaction`, and
+ * `payment_collection.mpesa_payments` over the module link): the ledger row's
+ * public columns, phones masked. Read-only: state changes go through the module.
+ */
+export type MpesaTransactionRecord = Pick<
+  LedgerRow,
+  | "id" | "payment_session_id" | "initiated_session_id" | "payment_collection_id" | "checkout_request_id" | "merchant_request_id"
+  | "amount" | "medusa_amount" | "currency_code" | "account_reference" | "status" | "result_code" | "result_desc"
+  | "customer_message" | "mpesa_receipt_number" | "paid_amount" | "transaction_date" | "confirmed_by"
+  | "callback_received_at" | "settled_at" | "expires_at" | "session_closed_at" | "unmatched" | "completed_at"
+  | "refunded_amount" | "attention_reason" | "attention_at" | "created_at" | "updated_at"
+> & {
+  /** masked: 2547****5678 */
+  phone: string
+  paid_phone: string | null
+}
+
+/** What a new session gets back: its payment, and the token that names its payment collection (kept in the session's data). */
+export type StartedPayment = MpesaPaymentView & { collection_token: string | null }
 
 /** Outcome of applying one callback, for logs, tests and the callback row. */
 export type CallbackOutcome = {

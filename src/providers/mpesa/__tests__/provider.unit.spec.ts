@@ -85,7 +85,7 @@ describe("MpesaProviderService", () => {
     })
     expect(initiateStkPush).toHaveBeenCalledWith({
       sessionId: "payses_1",
-      paymentCollectionId: null,
+      collectionToken: undefined,
       amount: 1700,
       currencyCode: "kes",
       phone: "0712345678",
@@ -134,12 +134,18 @@ describe("MpesaProviderService", () => {
     expect(refreshIfOverdue).toHaveBeenCalledWith("payses_1")
   })
 
-  it("learns the payment collection from the payment module's own session store", async () => {
-    const initiateStkPush = jest.fn().mockResolvedValue(view())
-    const retrieve = jest.fn().mockResolvedValue({ payment_collection_id: "paycol_1" })
-    const provider = new MpesaProviderService({ mpesa: { initiateStkPush }, paymentSessionService: { retrieve } } as never, OPTIONS)
-    await provider.initiatePayment({ amount: 1700, currency_code: "kes", data: { session_id: "payses_1", phone: "0712345678" } })
-    expect(initiateStkPush).toHaveBeenCalledWith(expect.objectContaining({ sessionId: "payses_1", paymentCollectionId: "paycol_1" }))
+  it("passes the session data's collection token to the module and keeps the token the module signed in the session data", async () => {
+    const initiateStkPush = jest.fn().mockResolvedValue({ ...view(), collection_token: "paycol_1.sig" })
+    // Nothing but the module: the provider no longer reads the payment module's internal services.
+    const provider = new MpesaProviderService({ mpesa: { initiateStkPush } } as never, OPTIONS)
+    const out = await provider.initiatePayment({
+      amount: 1700,
+      currency_code: "kes",
+      data: { session_id: "payses_1", phone: "0712345678", mpesa_collection_token: "paycol_1.sig" },
+    })
+    expect(initiateStkPush).toHaveBeenCalledWith(expect.objectContaining({ sessionId: "payses_1", collectionToken: "paycol_1.sig" }))
+    expect(initiateStkPush.mock.calls[0][0]).not.toHaveProperty("paymentCollectionId")
+    expect(out.data).toMatchObject({ mpesa_collection_token: "paycol_1.sig" })
   })
 
   it("authorizePayment answers error for a session the ledger does not know", async () => {
