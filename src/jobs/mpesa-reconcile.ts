@@ -1,7 +1,8 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
+import { reconcileIntervalMs } from "../modules/mpesa"
 import { reconcileMpesaPaymentsWorkflow } from "../workflows/reconcile-mpesa-payments"
 
-/** Runs the reconcile workflow every MPESA_POLL_INTERVAL_MS (default 5 s); all state is in the database. */
+/** Runs the reconcile workflow every `pollIntervalMs` (MPESA_POLL_INTERVAL_MS, default 5 s); all state is in the database. */
 export default async function mpesaReconcile(container: MedusaContainer): Promise<void> {
   const logger = container.resolve("logger")
   try {
@@ -18,5 +19,8 @@ export default async function mpesaReconcile(container: MedusaContainer): Promis
 
 export const config = {
   name: "mpesa-reconcile",
-  schedule: { interval: Number(process.env.MPESA_POLL_INTERVAL_MS || 5_000) },
+  // Read when Medusa loads this job, which is after the module validated its options.
+  get schedule() {
+    return { interval: reconcileIntervalMs() }
+  },
 }

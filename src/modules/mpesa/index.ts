@@ -23,6 +23,9 @@ export { MPESA_CALLBACK_RECEIVED, MPESA_PAYMENT_CAPTURED, MPESA_PAYMENT_FAILED, 
 // Options: the one schema (the loader validates with it; the provider's validateOptions reuses it).
 export { mpesaOptionsSchema, parseMpesaOptions, mpesaOptionsFromEnv, SAFARICOM_CALLBACK_IPS, CALLBACK_ROUTE_PREFIX } from "./options"
 
+// The reconcile job's schedule: the validated pollIntervalMs (the job cannot be handed the container).
+export { reconcileIntervalMs } from "./loaders/loaded-options"
+
 // Money rules the provider and workflows call rather than repeat.
 export { toWholeShillings, assertKes, MIN_KES, MAX_KES } from "./amount"
 export { MESSAGES as SHOPPER_MESSAGES } from "./customer-messages"

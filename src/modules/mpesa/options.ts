@@ -2,6 +2,7 @@ import { readFileSync } from "fs"
 import { z } from "zod"
 import { trustedProxyHopsFromEnv, trustedProxyHopsSchema } from "./prompt-limits/client-address"
 import { promptLimitsFromEnv, promptLimitsSchema } from "./prompt-limits/options"
+import { DEFAULT_POLL_INTERVAL_MS } from "./loaders/loaded-options"
 
 /**
  * The one options schema. The repo's medusa-config passes the same object to
@@ -87,6 +88,8 @@ export const mpesaOptionsSchema = z
     queryLeaseMs: z.number().int().min(1_000).max(10 * 60_000).default(30_000),
     callbackLeaseMs: z.number().int().min(1_000).max(10 * 60_000).default(60_000),
     completionLeaseMs: z.number().int().min(1_000).max(30 * 60_000).default(120_000),
+    /** How often the mpesa-reconcile job runs (status queries, expiry, completions, refund checks). */
+    pollIntervalMs: wholeNumber("pollIntervalMs", 1_000, 10 * 60_000).default(DEFAULT_POLL_INTERVAL_MS),
     /** Spike arrest / system busy from the query endpoint: leave Daraja alone this long. */
     rateLimitBackoffMs: z.number().int().min(1_000).max(10 * 60_000).default(60_000),
     /** Abuse limits on prompts started from the store API (prompt-limits/options.ts). */
@@ -183,6 +186,7 @@ export function mpesaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mpesa
     maxQueriesPerPush: num(env.MPESA_MAX_QUERIES_PER_PUSH),
     completionGiveUpMs: num(env.MPESA_COMPLETION_GIVE_UP_MS),
     maxCallbacksPerUrl: num(env.MPESA_MAX_CALLBACKS_PER_URL),
+    pollIntervalMs: num(env.MPESA_POLL_INTERVAL_MS),
     promptLimits: promptLimitsFromEnv(env),
     trustedProxyHops: trustedProxyHopsFromEnv(env),
   }

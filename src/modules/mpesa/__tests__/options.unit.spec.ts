@@ -30,6 +30,30 @@ describe("options", () => {
   })
 })
 
+describe("the reconcile job's interval", () => {
+  it("is pollIntervalMs in the schema: 5 s by default, 1 s to 10 min, read from MPESA_POLL_INTERVAL_MS", () => {
+    expect(parseMpesaOptions(BASE).pollIntervalMs).toBe(5_000)
+    expect(parseMpesaOptions({ ...BASE, ...pick(mpesaOptionsFromEnv({ MPESA_POLL_INTERVAL_MS: "2000" }), "pollIntervalMs") }).pollIntervalMs).toBe(2_000)
+    for (const bad of [999, 600_001, 1500.5]) {
+      expect(() => parseMpesaOptions({ ...BASE, pollIntervalMs: bad })).toThrow(/pollIntervalMs: pollIntervalMs must be a whole number from 1000 to 600000/)
+    }
+  })
+
+  it("is what the module's loader validated, read by the job when Medusa loads it", async () => {
+    const { default: validateOptionsLoader } = await import("../loaders/validate-options")
+    const { config } = await import("../../../jobs/mpesa-reconcile")
+    const registered: Record<string, unknown> = {}
+    const container = { register: (values: Record<string, unknown>) => Object.assign(registered, values) }
+    await validateOptionsLoader({ container, options: { ...BASE, pollIntervalMs: 7_000 } } as never)
+    expect(config.schedule).toEqual({ interval: 7_000 })
+    await expect(validateOptionsLoader({ container, options: { ...BASE, pollIntervalMs: 10 } } as never)).rejects.toThrow(/pollIntervalMs/)
+  })
+})
+
+function pick<T extends object, K extends keyof T>(o: T, k: K): Pick<T, K> {
+  return { [k]: o[k] } as Pick<T, K>
+}
+
 describe("ledger transitions", () => {
   it("lets nothing leave paid, failed or canceled, and lets only our own expiry be overtaken by money", () => {
     for (const t of LEDGER_TRANSITIONS) {

@@ -1,6 +1,7 @@
 import { asValue } from "@medusajs/framework/awilix"
 import type { LoaderOptions } from "@medusajs/framework/types"
 import { parseMpesaOptions } from "../options"
+import { rememberLoadedOptions } from "./loaded-options"
 
 /** The container key under which the module's validated options live. */
 export const MPESA_OPTIONS = "mpesaOptions"
@@ -11,5 +12,7 @@ export const MPESA_OPTIONS = "mpesaOptions"
  * field named (never a value), instead of failing at the first checkout.
  */
 export default async function validateOptionsLoader({ container, options }: LoaderOptions): Promise<void> {
-  container.register({ [MPESA_OPTIONS]: asValue(parseMpesaOptions(options)) })
+  const parsed = parseMpesaOptions(options)
+  container.register({ [MPESA_OPTIONS]: asValue(parsed) })
+  rememberLoadedOptions(parsed)
 }
