@@ -1,3 +1,5 @@
+import { config } from "../../../jobs/mpesa-reconcile"
+import validateOptionsLoader from "../loaders/validate-options"
 import { mpesaOptionsFromEnv, parseMpesaOptions } from "../options"
 import { canTransition, LEDGER_TRANSITIONS } from "../stores/ledger-transitions"
 
@@ -40,8 +42,6 @@ describe("the reconcile job's interval", () => {
   })
 
   it("is what the module's loader validated, read by the job when Medusa loads it", async () => {
-    const { default: validateOptionsLoader } = await import("../loaders/validate-options")
-    const { config } = await import("../../../jobs/mpesa-reconcile")
     const registered: Record<string, unknown> = {}
     const container = { register: (values: Record<string, unknown>) => Object.assign(registered, values) }
     await validateOptionsLoader({ container, options: { ...BASE, pollIntervalMs: 7_000 } } as never)

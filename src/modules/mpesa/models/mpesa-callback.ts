@@ -39,7 +39,8 @@ const MpesaCallback = model
     { on: ["transaction_id"], where: "transaction_id is not null and deleted_at is null" },
     // The stale-callback sweep: unprocessed rows only.
     { on: ["next_check_at"], where: "processed_at is null and deleted_at is null" },
-    { on: ["status", "created_at"], where: "status in ('suspicious', 'unconfirmed') and deleted_at is null" },
+    // Lists by status, newest first: the suspicious view (suspicious, unconfirmed, invalid) and the admin's filters.
+    { on: ["status", "created_at"], where: "deleted_at is null" },
   ])
 
 export default MpesaCallback
