@@ -1,8 +1,8 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
-import { createStep, createWorkflow, StepResponse, transform, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
+import { createStep, createWorkflow, StepResponse, transform, when, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { createPaymentCollectionForCartWorkflow, createPaymentSessionsWorkflow } from "@medusajs/medusa/core-flows"
-import { COLLECTION_TOKEN_KEY, MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
+import { COLLECTION_TOKEN_KEY, MPESA_MODULE, roundToShillings, type IMpesaModuleService } from "../modules/mpesa"
 import { completeMpesaPaymentWorkflow } from "./complete-mpesa-payment"
 
 /** Exactly one of cart_id (an open cart, completed into an order) or order_id (an order with an unpaid payment collection). */
@@ -38,30 +38,32 @@ const kes = (n: number) => `KES ${n.toLocaleString("en-KE")}`
 
 const mpesaProvider = (providers: { id: string }[] | null | undefined) => providers?.find((p) => p.id.startsWith("pp_mpesa"))
 
+/** What the checks found: the collection to attach to, or (a cart without one yet) the cart to give one. */
+type CheckedTarget = Omit<AttachTarget, "collection_token" | "payment_collection_id"> & { payment_collection_id: string | null }
+
+const loadCart = async (container: MedusaContainer, cartId: string | undefined) => {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({
+    entity: "cart",
+    fields: ["id", "total", "currency_code", "completed_at", "region.payment_providers.id", "payment_collection.id"],
+    filters: { id: cartId },
+  })
+  return data[0] as CartForAttach | undefined
+}
+
 /**
  * Checks the target can take the money — an open KES cart costing the same
- * whole amount (given a payment collection if it has none), or an order with
- * an unpaid payment collection of that amount — and names the collection.
+ * whole amount, or an order with an unpaid payment collection of that
+ * amount — and names its collection (a cart may have none yet: the workflow
+ * gives it one next, and takes it away again if a later step fails).
  */
-const prepareTargetStep = createStep("prepare-mpesa-attach-target", async (input: AttachMpesaPaymentInput, { container }) => {
+const checkTargetStep = createStep("check-mpesa-attach-target", async (input: AttachMpesaPaymentInput, { container }) => {
   const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
   const row = await mpesa.getLedgerRow(input.transaction_id)
   if (!row) throw new MedusaError(MedusaError.Types.NOT_FOUND, `M-Pesa payment ${input.transaction_id} was not found`)
   const paid = row.paid_amount ?? row.amount
-  if (input.order_id) {
-    const target = await orderTarget(container, input.order_id, paid)
-    return new StepResponse<AttachTarget>({ ...target, collection_token: mpesa.collectionToken(target.payment_collection_id) })
-  }
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const load = async () =>
-    (
-      await query.graph({
-        entity: "cart",
-        fields: ["id", "total", "currency_code", "completed_at", "region.payment_providers.id", "payment_collection.id"],
-        filters: { id: input.cart_id },
-      })
-    ).data[0] as CartForAttach | undefined
-  let cart = await load()
+  if (input.order_id) return new StepResponse<CheckedTarget>(await orderTarget(container, input.order_id, paid))
+  const cart = await loadCart(container, input.cart_id)
   if (!cart) throw new MedusaError(MedusaError.Types.NOT_FOUND, `cart_id: cart ${input.cart_id ?? ""} was not found`)
   if (cart.completed_at) {
     throw new MedusaError(
@@ -72,7 +74,7 @@ const prepareTargetStep = createStep("prepare-mpesa-attach-target", async (input
   if (cart.currency_code.toLowerCase() !== "kes") {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `cart_id: cart ${cart.id} is in ${cart.currency_code.toUpperCase()}; M-Pesa money is KES`)
   }
-  const total = Math.floor(Number(cart.total) + 0.5)
+  const total = roundToShillings(cart.total)
   if (total !== paid) {
     throw new MedusaError(
       MedusaError.Types.INVALID_DATA,
@@ -83,21 +85,26 @@ const prepareTargetStep = createStep("prepare-mpesa-attach-target", async (input
   if (!provider) {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `cart_id: cart ${cart.id}'s region does not offer M-Pesa`)
   }
-  if (!cart.payment_collection) {
-    await createPaymentCollectionForCartWorkflow(container).run({ input: { cart_id: cart.id } })
-    cart = (await load())!
-  }
-  return new StepResponse<AttachTarget>({
-    payment_collection_id: cart.payment_collection!.id,
+  return new StepResponse<CheckedTarget>({
+    payment_collection_id: cart.payment_collection?.id ?? null,
     provider_id: provider.id,
     cart_id: cart.id,
     order_id: null,
-    collection_token: mpesa.collectionToken(cart.payment_collection!.id),
   })
 })
 
+/** The target with its collection (the cart's new one if it had none) and the token naming it to our provider. */
+const resolveCollectionStep = createStep("resolve-mpesa-attach-collection", async (target: CheckedTarget, { container }) => {
+  const collectionId = target.payment_collection_id ?? (await loadCart(container, target.cart_id ?? undefined))?.payment_collection?.id
+  if (!collectionId) {
+    throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `cart_id: cart ${target.cart_id ?? ""} has no payment collection; nothing was changed`)
+  }
+  const mpesa = container.resolve<IMpesaModuleService>(MPESA_MODULE)
+  return new StepResponse<AttachTarget>({ ...target, payment_collection_id: collectionId, collection_token: mpesa.collectionToken(collectionId) })
+})
+
 /** An order takes the money only for a payment collection still unpaid and of exactly that amount (e.g. after an order edit). */
-async function orderTarget(container: MedusaContainer, orderId: string, paid: number): Promise<Omit<AttachTarget, "collection_token">> {
+async function orderTarget(container: MedusaContainer, orderId: string, paid: number): Promise<CheckedTarget> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { data } = await query.graph({
     entity: "order",
@@ -111,12 +118,12 @@ async function orderTarget(container: MedusaContainer, orderId: string, paid: nu
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `order_id: ${name} is in ${order.currency_code.toUpperCase()}; M-Pesa money is KES`)
   }
   const unpaid = (order.payment_collections ?? []).filter((pc) => ["not_paid", "awaiting"].includes(pc.status))
-  const match = unpaid.find((pc) => Math.floor(Number(pc.amount) + 0.5) === paid)
+  const match = unpaid.find((pc) => roundToShillings(pc.amount) === paid)
   if (!match) {
     throw new MedusaError(
       unpaid.length ? MedusaError.Types.INVALID_DATA : MedusaError.Types.NOT_ALLOWED,
       unpaid.length
-        ? `order_id: the amounts must agree: ${name} has ${unpaid.map((pc) => kes(Math.floor(Number(pc.amount) + 0.5))).join(", ")} to pay and this payment is ${kes(paid)}`
+        ? `order_id: the amounts must agree: ${name} has ${unpaid.map((pc) => kes(roundToShillings(pc.amount))).join(", ")} to pay and this payment is ${kes(paid)}`
         : `order_id: ${name} has nothing left to pay, so this money is extra: reverse it or record a refund made outside M-Pesa`
     )
   }
@@ -155,7 +162,11 @@ export const attachMpesaPaymentToCartWorkflowId = "attach-mpesa-payment-to-cart"
  * an order (or captures the order's payment).
  */
 export const attachMpesaPaymentToCartWorkflow = createWorkflow(attachMpesaPaymentToCartWorkflowId, (input: AttachMpesaPaymentInput) => {
-  const cart = prepareTargetStep(input)
+  const checked = checkTargetStep(input)
+  when("cart-needs-payment-collection", { checked }, ({ checked }) => !checked.payment_collection_id && !!checked.cart_id).then(() => {
+    createPaymentCollectionForCartWorkflow.runAsStep({ input: transform({ checked }, ({ checked }) => ({ cart_id: checked.cart_id! })) })
+  })
+  const cart = resolveCollectionStep(checked)
   requestAttachStep(
     transform({ input, cart }, ({ input, cart }) => ({
       transaction_id: input.transaction_id,

@@ -5,4 +5,4 @@ export { reconcileMpesaPaymentsWorkflow, reconcileMpesaPaymentsWorkflowId } from
 export { attachMpesaPaymentToCartWorkflow, attachMpesaPaymentToCartWorkflowId } from "./attach-mpesa-payment-to-cart"
 export { recordMpesaOutsideRefundWorkflow, recordMpesaOutsideRefundWorkflowId } from "./record-mpesa-outside-refund"
 export { reverseUnmatchedMpesaPaymentWorkflow, reverseUnmatchedMpesaPaymentWorkflowId } from "./reverse-unmatched-mpesa-payment"
-export { recordLateMpesaReversalsWorkflow, recordLateMpesaReversalsWorkflowId } from "./record-late-mpesa-reversals"
+export { recordLateMpesaReversalWorkflow, recordLateMpesaReversalWorkflowId, type LateMpesaReversalInput } from "./record-late-mpesa-reversal"

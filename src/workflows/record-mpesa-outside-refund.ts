@@ -3,7 +3,7 @@ import { createStep, createWorkflow, StepResponse, transform, when, WorkflowResp
 import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import { MPESA_MODULE, type IMpesaModuleService } from "../modules/mpesa"
 import type { RefundView } from "../modules/mpesa"
-import { findMedusaPaymentForSession } from "./steps/find-medusa-payment-for-mpesa"
+import { findMedusaPaymentForSession } from "../queries/medusa-payment-for-session"
 
 export type RecordMpesaOutsideRefundInput = {
   transaction_id: string

@@ -16,7 +16,7 @@ export function toWholeShillings(amount: BigNumberInput): { whole: number; medus
   if (!Number.isFinite(numeric)) {
     throw new MedusaError(MedusaError.Types.INVALID_DATA, "amount: must be a number of Kenyan shillings")
   }
-  const whole = Math.floor(numeric + 0.5)
+  const whole = roundToShillings(numeric)
   if (whole < MIN_KES || whole > MAX_KES) {
     throw new MedusaError(
       MedusaError.Types.INVALID_DATA,
@@ -24,6 +24,11 @@ export function toWholeShillings(amount: BigNumberInput): { whole: number; medus
     )
   }
   return { whole, medusa: String(numeric) }
+}
+
+/** The one rounding rule (half up: 99.49 -> 99, 99.50 -> 100), without the per-payment bounds: for comparing amounts. */
+export function roundToShillings(amount: BigNumberInput): number {
+  return Math.floor(new BigNumber(amount).numeric + 0.5)
 }
 
 export function assertKes(currencyCode: string): void {

@@ -27,7 +27,7 @@ export { mpesaOptionsSchema, parseMpesaOptions, mpesaOptionsFromEnv, SAFARICOM_C
 export { reconcileIntervalMs } from "./loaders/loaded-options"
 
 // Money rules the provider and workflows call rather than repeat.
-export { toWholeShillings, assertKes, MIN_KES, MAX_KES } from "./amount"
+export { toWholeShillings, roundToShillings, assertKes, MIN_KES, MAX_KES } from "./amount"
 export { MESSAGES as SHOPPER_MESSAGES } from "./customer-messages"
 
 // The signed token naming a session's payment collection, kept in the session's data under this key.
