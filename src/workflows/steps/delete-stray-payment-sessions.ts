@@ -1,5 +1,7 @@
-import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
+import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
+import type { SessionGate } from "./await-mpesa-session-write"
 import type { ClaimedCompletion } from "./claim-mpesa-completion"
 
 /**
@@ -19,18 +21,23 @@ import type { ClaimedCompletion } from "./claim-mpesa-completion"
  * closed, and money paid on it later is unmatched rather than a second
  * payment for a paid cart). Returns how many it deleted.
  */
-export async function deleteStrayPaymentSessions(container: MedusaContainer, claimed: NonNullable<ClaimedCompletion>): Promise<number> {
-  if (!claimed.payment_collection_id) return 0
-  const payments = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-  const sessions = await payments.listPaymentSessions({ payment_collection_id: claimed.payment_collection_id }, { select: ["id"] })
-  const strays = sessions.filter((s) => s.id !== claimed.session_id)
-  for (const stray of strays) {
-    await payments.deletePaymentSession(stray.id)
+export const deleteStrayPaymentSessionsStep = createStep(
+  "delete-stray-payment-sessions",
+  async (input: { claimed: ClaimedCompletion; gate: SessionGate }, { container }) => {
+    const { claimed, gate } = input
+    if (!claimed?.payment_collection_id || !gate.proceed) return new StepResponse(0)
+    const payments = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+    const sessions = await payments.listPaymentSessions({ payment_collection_id: claimed.payment_collection_id }, { select: ["id"] })
+    const strays = sessions.filter((s) => s.id !== claimed.session_id)
+    for (const stray of strays) {
+      await payments.deletePaymentSession(stray.id)
+    }
+    if (strays.length) {
+      container
+        .resolve(ContainerRegistrationKeys.LOGGER)
+        .info(`M-Pesa: deleted ${strays.length} other open payment session(s) of ${claimed.payment_collection_id} before completing ${claimed.transaction_id} with ${claimed.session_id}`)
+    }
+    // Not undone if a later step fails: Medusa's own create deletes them the same way.
+    return new StepResponse(strays.length)
   }
-  if (strays.length) {
-    container
-      .resolve(ContainerRegistrationKeys.LOGGER)
-      .info(`M-Pesa: deleted ${strays.length} other open payment session(s) of ${claimed.payment_collection_id} before completing ${claimed.transaction_id} with ${claimed.session_id}`)
-  }
-  return strays.length
-}
+)

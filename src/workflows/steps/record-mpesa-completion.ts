@@ -1,7 +1,7 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import { MPESA_MODULE, type IMpesaModuleService } from "../../modules/mpesa"
 import type { ClaimedCompletion } from "./claim-mpesa-completion"
-import type { CartCompletionOutcome } from "./complete-cart-for-mpesa-payment"
+import type { CartCompletionOutcome } from "./read-mpesa-completion-outcome"
 
 export type CompletionResult = "completed" | "skipped" | "failed" | "rematched" | "deferred"
 

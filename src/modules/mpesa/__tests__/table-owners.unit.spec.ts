@@ -20,6 +20,8 @@ const OWNERS: Record<string, { builder: string; owners: string[] }> = {
     owners: [
       "modules/mpesa/stores/ledger-desk-store.ts",
       "modules/mpesa/stores/ledger-leases.ts",
+      // Query's reads (module links, query.graph): reads only.
+      "modules/mpesa/stores/ledger-query-store.ts",
       "modules/mpesa/stores/ledger-settlement.ts",
       "modules/mpesa/stores/ledger-store.ts",
     ],

@@ -34,7 +34,7 @@ export type MpesaPaymentView = {
 }
 
 /**
- * The M-Pesa payment record as Query returns it (`mpesa_transaction`, and
+ * The M-Pesa payment record as Query returns it (entity MpesaTransaction, and
  * `payment_collection.mpesa_payments` over the module link): the ledger row's
  * public columns, phones masked. Read-only: state changes go through the module.
  */
