@@ -5,7 +5,9 @@ const { Client } = require("pg")
 const { ensurePostgres, databaseUrl } = require("../database")
 const { log } = require("./format")
 
-const DB_NAME = "mpesa_plan_bench"
+// One per run: the scratch database is dropped WITH (FORCE), which must never end another
+// run's connections (two worktrees or a CI beside a developer's bench on one server).
+const DB_NAME = `mpesa_plan_bench_${process.pid}`
 
 async function canQuery(url) {
   const c = new Client({ connectionString: url, connectionTimeoutMillis: 3000 })
